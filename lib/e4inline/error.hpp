@@ -1,0 +1,59 @@
+// Errors as values: every fallible call returns Result<T>, and an Error carries
+// the image, the inode or path, and the operation, so a message reads like
+// e2fsprogs': "Bad magic number in super-block while opening disk.img".
+#pragma once
+
+#include <expected>
+#include <string>
+#include <utility>
+
+#include <ext2fs/ext2fs.h>
+
+namespace e4inline {
+
+// The tool's documented exit codes; the library classifies each error into one.
+enum class ExitCode : int {
+    ok = 0,
+    not_applicable = 1,  // the target is not what was asked for (e.g. not inline)
+    findings = 4,        // verify: inline-data problems found
+    operational = 8,     // cannot open, corrupt, I/O
+    usage = 16,
+};
+
+struct Error {
+    ExitCode exit = ExitCode::operational;
+    errcode_t code = 0;    // libext2fs/com_err or errno value; 0 when reason says it all
+    std::string reason;    // what was wrong, when code does not say it
+    std::string op;        // "opening", "reading inode", "looking up"...
+    std::string object;    // path or <ino>; may be empty
+    std::string image;     // image or device; may be empty
+
+    // "<reason> while <op> <object> in <image>"
+    std::string message() const;
+    int exit_code() const { return static_cast<int>(exit); }
+};
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+// Builders for the common shapes.
+Error ext2_error(errcode_t code, std::string op, std::string object = {}, std::string image = {});
+Error errno_error(int err, std::string op, std::string object = {}, std::string image = {});
+Error plain_error(ExitCode exit, std::string reason, std::string object = {}, std::string image = {});
+
+namespace detail {
+template <class T>
+T unwrap(std::expected<T, Error>&& r) { return std::move(*r); }
+inline void unwrap(std::expected<void, Error>&&) {}
+}  // namespace detail
+
+}  // namespace e4inline
+
+// Propagate an error in one word, SerenityOS' TRY() in GNU C++.
+#define E4I_TRY(expr)                                                        \
+    ({                                                                       \
+        auto e4i_try_result_ = (expr);                                       \
+        if (!e4i_try_result_)                                                \
+            return std::unexpected(std::move(e4i_try_result_).error());     \
+        ::e4inline::detail::unwrap(std::move(e4i_try_result_));              \
+    })

@@ -1,0 +1,86 @@
+// Filesystem: an owning handle on an opened ext4 image or block device.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ext2fs/ext2fs.h>
+
+#include "e4inline/error.hpp"
+#include "e4inline/layout.hpp"
+
+namespace e4inline {
+
+struct OpenOptions {
+    bool writable = false;
+    // When set (writable only), every block overwritten is first saved to this
+    // file through libext2fs' undo I/O manager; `e2undo FILE IMAGE` restores it.
+    std::string undo_file;
+    // Read through O_DIRECT (the device as it is on disk, not the page cache).
+    bool direct_io = false;
+};
+
+// An inode's number and the name it was asked for by ("<12>" or a path).
+struct InodeRef {
+    ext2_ino_t ino = 0;
+    std::string spec;
+};
+
+class Filesystem {
+public:
+    // Opens IMAGE. Read-write refuses a mounted filesystem, including an image
+    // file that is loop-mounted, and opens block devices exclusively.
+    static Result<Filesystem> open(const std::string& image, const OpenOptions& options = {});
+
+    Filesystem(Filesystem&&) noexcept;
+    Filesystem& operator=(Filesystem&&) noexcept;
+    Filesystem(const Filesystem&) = delete;
+    Filesystem& operator=(const Filesystem&) = delete;
+    ~Filesystem();
+
+    ext2_filsys raw() const { return fs_; }
+    const std::string& image() const { return image_; }
+    bool writable() const { return writable_; }
+
+    bool has_inline_data() const;
+    bool has_metadata_csum() const;
+    unsigned inode_size() const;
+    unsigned block_size() const;
+
+    // Resolve "<INO>" or an absolute path (a relative one is taken from /).
+    Result<InodeRef> resolve(std::string_view spec) const;
+
+    // The raw on-disk inode, inode_size() bytes, without checksum verification.
+    Result<std::vector<std::uint8_t>> read_raw_inode(ext2_ino_t ino) const;
+    // Whether the inode's checksum is right (true when metadata_csum is off).
+    bool inode_checksum_ok(ext2_ino_t ino, const std::vector<std::uint8_t>& raw) const;
+
+    Result<InlineLayout> layout(const InodeRef& ref) const;
+
+    // The exact content of a regular file or symlink: i_size bytes, never
+    // padded. Inline data is read through our parser; other files through
+    // libext2fs' file I/O.
+    Result<std::vector<std::uint8_t>> read_content(const InodeRef& ref) const;
+
+    // Flush and close; a writer should call this to see errors from the flush.
+    Result<void> close();
+
+    // An Error naming this image.
+    Error error(errcode_t code, std::string op, std::string object = {}) const;
+    Error error(ExitCode exit, std::string reason, std::string object = {}) const;
+
+private:
+    Filesystem(ext2_filsys fs, std::string image, bool writable) : fs_(fs), image_(std::move(image)), writable_(writable) {}
+    ext2_filsys fs_ = nullptr;
+    std::string image_;
+    bool writable_ = false;
+};
+
+// Whether IMAGE (an image file or a device) is mounted, directly or through a
+// loop device. Returns the mount point when it is.
+Result<std::string> mounted_at(const std::string& image);
+
+}  // namespace e4inline

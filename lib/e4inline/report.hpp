@@ -1,0 +1,35 @@
+// How an InlineLayout is shown: the human "Field: value" lines and the stable
+// JSON schema documented in e4inline(8). Shared by the tool and the C API.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "e4inline/filesystem.hpp"
+#include "e4inline/layout.hpp"
+
+namespace e4inline {
+
+struct InspectedInode {
+    InodeRef ref;
+    InlineLayout layout;
+    bool checksum_checked = false;  // metadata_csum on
+    bool checksum_ok = true;
+};
+
+Result<InspectedInode> inspect(const Filesystem& fs, std::string_view spec);
+
+// "INLINE_DATA", "EXTENTS", ... for the bits set; unknown bits as 0x... .
+std::vector<std::string> inode_flag_names(std::uint32_t flags);
+
+// `hexdump -C`-style lines: offset, 16 bytes in hex, printable ASCII.
+std::string hexdump(std::span<const std::uint8_t> bytes, std::size_t base = 0, const std::string& indent = "  ");
+
+std::string inspect_text(const InspectedInode& in, bool with_hex);
+nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex);
+
+}  // namespace e4inline

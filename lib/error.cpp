@@ -1,0 +1,61 @@
+#include "e4inline/error.hpp"
+
+#include <cstring>
+
+#include <et/com_err.h>
+
+namespace e4inline {
+
+std::string Error::message() const {
+    std::string text;
+    if (!reason.empty())
+        text = reason;
+    else if (code != 0)
+        text = error_message(code);
+    else
+        text = "unknown error";
+    if (!op.empty()) {
+        text += " while ";
+        text += op;
+        if (!object.empty()) {
+            text += ' ';
+            text += object;
+        }
+        if (!image.empty()) {
+            text += " in ";
+            text += image;
+        }
+    } else {
+        if (!object.empty())
+            text = object + ": " + text;
+        if (!image.empty())
+            text = image + ": " + text;
+    }
+    return text;
+}
+
+Error ext2_error(errcode_t code, std::string op, std::string object, std::string image) {
+    Error e;
+    e.code = code;
+    e.op = std::move(op);
+    e.object = std::move(object);
+    e.image = std::move(image);
+    return e;
+}
+
+Error errno_error(int err, std::string op, std::string object, std::string image) {
+    Error e = ext2_error(err, std::move(op), std::move(object), std::move(image));
+    e.reason = std::strerror(err);
+    return e;
+}
+
+Error plain_error(ExitCode exit, std::string reason, std::string object, std::string image) {
+    Error e;
+    e.exit = exit;
+    e.reason = std::move(reason);
+    e.object = std::move(object);
+    e.image = std::move(image);
+    return e;
+}
+
+}  // namespace e4inline

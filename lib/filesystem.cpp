@@ -1,0 +1,259 @@
+#include "e4inline/filesystem.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <utility>
+
+#include "e4inline/ondisk.hpp"
+
+namespace e4inline {
+
+namespace {
+
+// The device and inode of a loop device's backing file, from sysfs.
+bool loop_backs(const std::string& loop_dev, const struct stat& image_st) {
+    const auto slash = loop_dev.rfind('/');
+    const std::string name = loop_dev.substr(slash == std::string::npos ? 0 : slash + 1);
+    std::ifstream in("/sys/block/" + name + "/loop/backing_file");
+    std::string backing;
+    if (!in || !std::getline(in, backing))
+        return false;
+    struct stat st{};
+    if (stat(backing.c_str(), &st) != 0)
+        return false;
+    return st.st_dev == image_st.st_dev && st.st_ino == image_st.st_ino;
+}
+
+std::string unescape_mount_field(std::string_view s) {
+    // /proc/self/mounts escapes space, tab, newline and backslash as \ooo.
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 4 <= s.size()) {
+            int v = 0;
+            auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 4, v, 8);
+            if (ec == std::errc() && p == s.data() + i + 4) {
+                out += static_cast<char>(v);
+                i += 3;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::string> mounted_at(const std::string& image) {
+    struct stat image_st{};
+    if (stat(image.c_str(), &image_st) != 0)
+        return std::unexpected(errno_error(errno, "opening", {}, image));
+    std::ifstream mounts("/proc/self/mounts");
+    std::string line;
+    while (std::getline(mounts, line)) {
+        const auto sp1 = line.find(' ');
+        if (sp1 == std::string::npos)
+            continue;
+        const auto sp2 = line.find(' ', sp1 + 1);
+        const std::string source = unescape_mount_field(std::string_view(line).substr(0, sp1));
+        const std::string target = unescape_mount_field(std::string_view(line).substr(sp1 + 1, sp2 - sp1 - 1));
+        if (source.empty() || source[0] != '/')
+            continue;
+        struct stat st{};
+        if (stat(source.c_str(), &st) != 0)
+            continue;
+        if (S_ISBLK(image_st.st_mode)) {
+            if (S_ISBLK(st.st_mode) && st.st_rdev == image_st.st_rdev)
+                return target;
+        } else if (S_ISREG(image_st.st_mode)) {
+            if (S_ISBLK(st.st_mode) && loop_backs(source, image_st))
+                return target;
+            if (S_ISREG(st.st_mode) && st.st_dev == image_st.st_dev && st.st_ino == image_st.st_ino)
+                return target;
+        }
+    }
+    return std::string();
+}
+
+Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions& options) {
+    int flags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+    io_manager manager = unix_io_manager;
+    if (options.writable) {
+        const std::string mnt = E4I_TRY(mounted_at(image));
+        if (!mnt.empty())
+            return std::unexpected(plain_error(ExitCode::operational,
+                                               fmt::format("filesystem is mounted on {}; refusing to write", mnt),
+                                               {}, image));
+        flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+        if (!options.undo_file.empty()) {
+            // The undo manager refuses to append to a stale file of another image.
+            if (unlink(options.undo_file.c_str()) != 0 && errno != ENOENT)
+                return std::unexpected(errno_error(errno, "removing old undo file", options.undo_file, image));
+            errcode_t err = set_undo_io_backing_manager(unix_io_manager);
+            if (!err)
+                err = set_undo_io_backup_file(const_cast<char*>(options.undo_file.c_str()));
+            if (err)
+                return std::unexpected(ext2_error(err, "setting up undo file", options.undo_file, image));
+            manager = undo_io_manager;
+        }
+    }
+    if (options.direct_io)
+        flags |= EXT2_FLAG_DIRECT_IO;
+    struct stat st{};
+    if (stat(image.c_str(), &st) != 0)
+        return std::unexpected(errno_error(errno, "opening", {}, image));
+    if (S_ISDIR(st.st_mode))
+        return std::unexpected(plain_error(ExitCode::operational, "is a directory, not an image", {}, image));
+
+    ext2_filsys fs = nullptr;
+    errcode_t err = ext2fs_open2(image.c_str(), nullptr, flags, 0, 0, manager, &fs);
+    if (err)
+        return std::unexpected(ext2_error(err, "opening", {}, image));
+    Filesystem result(fs, image, options.writable);
+    if (options.writable) {
+        if ((err = ext2fs_read_bitmaps(fs)))
+            return std::unexpected(ext2_error(err, "reading bitmaps", {}, image));
+    }
+    return result;
+}
+
+Filesystem::Filesystem(Filesystem&& other) noexcept
+    : fs_(std::exchange(other.fs_, nullptr)), image_(std::move(other.image_)), writable_(other.writable_) {}
+
+Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
+    if (this != &other) {
+        if (fs_)
+            ext2fs_close_free(&fs_);
+        fs_ = std::exchange(other.fs_, nullptr);
+        image_ = std::move(other.image_);
+        writable_ = other.writable_;
+    }
+    return *this;
+}
+
+Filesystem::~Filesystem() {
+    if (fs_)
+        ext2fs_close_free(&fs_);
+}
+
+Result<void> Filesystem::close() {
+    if (!fs_)
+        return {};
+    errcode_t err = ext2fs_close_free(&fs_);
+    if (err)
+        return std::unexpected(error(err, "closing"));
+    return {};
+}
+
+bool Filesystem::has_inline_data() const { return ext2fs_has_feature_inline_data(fs_->super); }
+bool Filesystem::has_metadata_csum() const { return ext2fs_has_feature_metadata_csum(fs_->super); }
+unsigned Filesystem::inode_size() const { return EXT2_INODE_SIZE(fs_->super); }
+unsigned Filesystem::block_size() const { return fs_->blocksize; }
+
+Error Filesystem::error(errcode_t code, std::string op, std::string object) const {
+    return ext2_error(code, std::move(op), std::move(object), image_);
+}
+
+Error Filesystem::error(ExitCode exit, std::string reason, std::string object) const {
+    return plain_error(exit, std::move(reason), std::move(object), image_);
+}
+
+Result<InodeRef> Filesystem::resolve(std::string_view spec) const {
+    InodeRef ref{0, std::string(spec)};
+    if (spec.size() >= 3 && spec.front() == '<' && spec.back() == '>') {
+        unsigned long long n = 0;
+        auto [p, ec] = std::from_chars(spec.data() + 1, spec.data() + spec.size() - 1, n);
+        if (ec != std::errc() || p != spec.data() + spec.size() - 1)
+            return std::unexpected(plain_error(ExitCode::usage, "not an inode number", ref.spec));
+        if (n < 1 || n > fs_->super->s_inodes_count)
+            return std::unexpected(error(ExitCode::operational,
+                                         fmt::format("inode number out of range (1..{})", fs_->super->s_inodes_count),
+                                         ref.spec));
+        ref.ino = static_cast<ext2_ino_t>(n);
+        return ref;
+    }
+    if (spec.empty())
+        return std::unexpected(plain_error(ExitCode::usage, "empty path"));
+    const std::string path(spec);
+    errcode_t err = ext2fs_namei(fs_, EXT2_ROOT_INO, EXT2_ROOT_INO, path.c_str(), &ref.ino);
+    if (err == EXT2_ET_FILE_NOT_FOUND)
+        return std::unexpected(error(ExitCode::operational, "no such file or directory", ref.spec));
+    if (err)
+        return std::unexpected(error(err, "looking up", ref.spec));
+    return ref;
+}
+
+Result<std::vector<std::uint8_t>> Filesystem::read_raw_inode(ext2_ino_t ino) const {
+    std::vector<std::uint8_t> raw(inode_size());
+    errcode_t err = ext2fs_read_inode2(fs_, ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
+                                       static_cast<int>(raw.size()), READ_INODE_NOCSUM);
+    if (err)
+        return std::unexpected(error(err, "reading inode", fmt::format("<{}>", ino)));
+    return raw;
+}
+
+bool Filesystem::inode_checksum_ok(ext2_ino_t ino, const std::vector<std::uint8_t>& raw) const {
+    if (!has_metadata_csum())
+        return true;
+    // ext2fs_inode_csum_verify does not modify the inode; its prototype is just not const.
+    auto copy = raw;
+    return ext2fs_inode_csum_verify(fs_, ino, reinterpret_cast<struct ext2_inode_large*>(copy.data()));
+}
+
+Result<InlineLayout> Filesystem::layout(const InodeRef& ref) const {
+    const auto raw = E4I_TRY(read_raw_inode(ref.ino));
+    return parse_inline_layout(raw, has_inline_data());
+}
+
+Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref) const {
+    const auto raw = E4I_TRY(read_raw_inode(ref.ino));
+    const InlineLayout l = parse_inline_layout(raw, has_inline_data());
+    if (l.type == FileType::directory)
+        return std::unexpected(error(ExitCode::not_applicable, "is a directory, not a file", ref.spec));
+    if (l.type != FileType::regular && l.type != FileType::symlink)
+        return std::unexpected(error(ExitCode::not_applicable,
+                                     fmt::format("is a {}, which has no data", file_type_name(l.type)), ref.spec));
+    if (l.inline_flag()) {
+        if (!l.system_data)
+            return std::unexpected(error(ExitCode::operational,
+                                         "inline data flag set but system.data xattr missing (corrupt)", ref.spec));
+        if (l.size > l.inline_size)
+            return std::unexpected(error(
+                ExitCode::operational,
+                fmt::format("i_size {} exceeds the inline size in use {} (corrupt)", l.size, l.inline_size),
+                ref.spec));
+        auto bytes = l.inline_bytes();
+        bytes.resize(l.size);
+        return bytes;
+    }
+    if (l.storage == Storage::fast_symlink)
+        return std::vector<std::uint8_t>(l.i_block.begin(), l.i_block.begin() + l.size);
+
+    ext2_file_t file = nullptr;
+    errcode_t err = ext2fs_file_open(fs_, ref.ino, 0, &file);
+    if (err)
+        return std::unexpected(error(err, "opening", ref.spec));
+    std::unique_ptr<ext2_file, decltype(&ext2fs_file_close)> owner(file, &ext2fs_file_close);
+    // Grow as data arrives: a corrupt i_size must not become a huge allocation.
+    std::vector<std::uint8_t> out;
+    constexpr std::size_t chunk = 1u << 20;
+    while (out.size() < l.size) {
+        const std::size_t done = out.size();
+        const auto want = static_cast<unsigned int>(std::min<std::uint64_t>(l.size - done, chunk));
+        out.resize(done + want);
+        unsigned int got = 0;
+        if ((err = ext2fs_file_read(file, out.data() + done, want, &got)))
+            return std::unexpected(error(err, "reading", ref.spec));
+        out.resize(done + got);
+        if (got == 0)
+            break;
+    }
+    return out;
+}
+
+}  // namespace e4inline
