@@ -60,6 +60,10 @@ void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
         return;
     l.xattr_area_present = true;
     l.xattr_magic = le32(raw, l.xattr_area_offset);
+    // Without a valid header the whole area is free: room for entries, values
+    // and the end word.
+    const std::size_t area = end - l.xattr_area_offset - od::xattr_ibody_header_size;
+    l.xattr_free = area >= 4 ? area - 4 : 0;
     if (l.xattr_magic != od::xattr_magic) {
         if (l.xattr_magic != 0)
             add_issue(l, LayoutProblem::xattr_bad_magic,

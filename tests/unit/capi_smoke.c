@@ -4,12 +4,18 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
+    int flags = E4I_OPEN_READONLY;
+    if (argc == 4 && strcmp(argv[1], "-w") == 0) {
+        flags = E4I_OPEN_WRITE;
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: capi-smoke IMAGE PATH\n");
+        fprintf(stderr, "usage: capi-smoke [-w] IMAGE PATH\n");
         return 16;
     }
     e4i_fs *fs = NULL;
-    int rc = e4i_open(argv[1], E4I_OPEN_READONLY, &fs);
+    int rc = e4i_open(argv[1], flags, &fs);
     if (rc) {
         fprintf(stderr, "open: %s\n", e4i_last_error());
         return rc;
