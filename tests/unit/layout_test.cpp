@@ -238,8 +238,9 @@ TEST(Layout, RandomBytesNeverYieldAValueOutsideTheInode) {
             raw[rng() % raw.size()] = static_cast<std::uint8_t>(rng());
         const auto l = parse_inline_layout(raw);
         for (const auto& e : l.xattrs) {
-            if (e.value_in_bounds)
+            if (e.value_in_bounds) {
                 ASSERT_LE(e.value_offset + e.value_size, raw.size()) << "round " << round;
+            }
         }
         for (const auto& d : l.dir_entries)
             ASSERT_LE(d.offset + d.rec_len, l.inline_size) << "round " << round;
