@@ -116,6 +116,11 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
         return std::unexpected(ext2_error(err, "opening", {}, image));
     Filesystem result(fs, image, options.writable);
     if (options.writable) {
+        // Writing under a journal that still has to be replayed would be
+        // undone (or worse) by the replay: e2fsprogs' writers refuse too.
+        if (ext2fs_has_feature_journal_needs_recovery(fs->super))
+            return std::unexpected(plain_error(ExitCode::operational,
+                                               "the journal needs recovery; run e2fsck first", {}, image));
         if ((err = ext2fs_read_bitmaps(fs)))
             return std::unexpected(ext2_error(err, "reading bitmaps", {}, image));
     }
