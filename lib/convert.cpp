@@ -89,6 +89,12 @@ Result<void> to_extents(Filesystem& fs, const InodeRef& ref, const InlineLayout&
         err = ext2fs_write_inode(fs.raw(), ref.ino, &inode);
     if (err)
         return std::unexpected(fs.error(err, "restoring i_size of", ref.spec));
+    // The block written past the real size (all of it for an empty file) is
+    // not part of the file; free what lies wholly beyond i_size.
+    const blk64_t first_unused = (l.size + fs.block_size() - 1) / fs.block_size();
+    err = ext2fs_punch(fs.raw(), ref.ino, &inode, nullptr, first_unused, ~0ULL);
+    if (err)
+        return std::unexpected(fs.error(err, "freeing blocks past the end of", ref.spec));
     return {};
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -338,6 +339,13 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
     if (!in)
         return std::unexpected(errno_error(errno, "opening", manifest));
     TreeSummary summary;
+    std::set<std::string> dirs_counted;
+    auto out_path = [](const std::string& path) {
+        std::string norm;
+        for (const auto& c : path_components(path))
+            norm += "/" + c;
+        return norm;
+    };
     std::string line;
     for (unsigned lineno = 1; std::getline(in, line); ++lineno) {
         const auto hash = line.find('#');
@@ -390,8 +398,11 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
             return bad(fmt::format("unknown type '{}' (file, dir or symlink)", type));
         }
         auto out = create_node(fs, req, options.dry_run);
-        if (!out)
-            return std::unexpected(out.error());
+        if (!out) {
+            Error e = out.error();
+            e.object = fmt::format("{} ({})", e.object.empty() ? req.path : e.object, where);
+            return std::unexpected(std::move(e));
+        }
         const bool is_inline = out->storage == Storage::inline_data;
         switch (req.kind) {
         case NodeKind::regular:
@@ -400,8 +411,10 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
             summary.bytes += req.data.size();
             break;
         case NodeKind::directory:
-            ++summary.dirs;
-            summary.dirs_inline += is_inline;
+            if (dirs_counted.insert(out_path(req.path)).second) {
+                ++summary.dirs;
+                summary.dirs_inline += is_inline;
+            }
             break;
         case NodeKind::symlink:
             ++summary.symlinks;
@@ -409,8 +422,12 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
             summary.symlinks_fast += out->storage == Storage::fast_symlink;
             break;
         }
-        summary.dirs += out->parents_made.size();
-        summary.dirs_inline += out->parents_made.size();
+        // A dry run makes no parents, so later lines name them again: count each once.
+        for (const auto& made : out->parents_made)
+            if (dirs_counted.insert(made).second) {
+                ++summary.dirs;
+                ++summary.dirs_inline;
+            }
     }
     return summary;
 }
