@@ -302,6 +302,74 @@ private:
     }
 };
 
+// What a copy of a tree will need, from lstat alone, so that a copy that
+// cannot complete is refused before anything is written.
+struct TreeNeeds {
+    std::uint64_t inodes = 0;
+    std::uint64_t blocks = 0;
+};
+
+Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::size_t block_size, TreeNeeds& needs,
+                           const std::string& image) {
+    std::unique_ptr<DIR, DirCloser> d(opendir(src.c_str()));
+    if (!d)
+        return std::unexpected(errno_error(errno, "opening directory", src, image));
+    std::uint64_t dir_bytes = 24;  // "." and ".."
+    while (const dirent* de = readdir(d.get())) {
+        const std::string_view n = de->d_name;
+        if (n == "." || n == "..")
+            continue;
+        const std::string path = src + "/" + std::string(n);
+        struct stat st {};
+        if (lstat(path.c_str(), &st) != 0)
+            return std::unexpected(errno_error(errno, "reading", path, image));
+        dir_bytes += dirent_rec_len(n.size());
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+            continue;
+        ++needs.inodes;
+        const auto size = static_cast<std::uint64_t>(st.st_size);
+        if (S_ISDIR(st.st_mode))
+            E4I_TRY(estimate_tree(path, capacity, block_size, needs, image));
+        else if (size > capacity && !(S_ISLNK(st.st_mode) && size < od::i_block_size))
+            needs.blocks += (size + block_size - 1) / block_size + 1;
+    }
+    if (dir_bytes > capacity)
+        needs.blocks += (dir_bytes + block_size - 1) / block_size + 1;
+    return {};
+}
+
+Result<void> check_room_for_tree(const Filesystem& fs, const std::string& source_dir, ext2_ino_t dir) {
+    // ext2fs_link does not look for an existing name: refuse clashes here.
+    std::unique_ptr<DIR, DirCloser> d(opendir(source_dir.c_str()));
+    if (!d)
+        return std::unexpected(errno_error(errno, "opening directory", source_dir, fs.image()));
+    while (const dirent* de = readdir(d.get())) {
+        const std::string_view n = de->d_name;
+        if (n == "." || n == "..")
+            continue;
+        ext2_ino_t existing = 0;
+        if (ext2fs_lookup(fs.raw(), dir, de->d_name, static_cast<int>(n.size()), nullptr, &existing) == 0)
+            return std::unexpected(fs.error(ExitCode::operational, "file exists in the target directory",
+                                            std::string(n)));
+    }
+    TreeNeeds needs;
+    E4I_TRY(estimate_tree(source_dir, fresh_inode_capacity(fs), fs.block_size(), needs, fs.image()));
+    const std::uint64_t free_inodes = fs.raw()->super->s_free_inodes_count;
+    const std::uint64_t free_blocks = ext2fs_free_blocks_count(fs.raw()->super);
+    if (needs.inodes > free_inodes)
+        return std::unexpected(fs.error(
+            ExitCode::operational,
+            fmt::format("not enough free inodes: the tree needs {}, the image has {}", needs.inodes, free_inodes),
+            source_dir));
+    // One more block: the target directory may have to grow.
+    if (needs.blocks + 1 > free_blocks)
+        return std::unexpected(fs.error(ExitCode::operational,
+                                        fmt::format("not enough free blocks: the tree needs about {}, the image has {}",
+                                                    needs.blocks + 1, free_blocks),
+                                        source_dir));
+    return {};
+}
+
 }  // namespace
 
 Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_dir, const std::string& into,
@@ -329,6 +397,8 @@ Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_di
         if (!LINUX_S_ISDIR(inode.i_mode))
             return std::unexpected(fs.error(ExitCode::operational, "not a directory", into));
     }
+    if (dir != 0)
+        E4I_TRY(check_room_for_tree(fs, source_dir, dir));
     TreeWriter writer(fs, options);
     E4I_TRY(writer.copy_into_existing(source_dir, dir));
     return writer.summary;

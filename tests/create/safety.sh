@@ -4,7 +4,7 @@
 # (no free inodes, no free blocks) that leave e2fsck clean and say why.
 . "$E4I_SRCDIR/tests/lib.sh"
 
-img=$T/img
+img=$T/img   # note: mkimg below resets $img; later sections name their images
 mkimg "$img" 8M -b 1024 || { not_ok "mke2fs"; done_testing; }
 "$E4INLINE" create "$img" /seed --size 100 --pattern seed >/dev/null
 "$E4INLINE" create "$img" /dir --dir >/dev/null
@@ -50,6 +50,21 @@ dry "convert" "$E4INLINE" convert "$img" /seed --to extents
 dry "convert --to inline" "$E4INLINE" convert "$img" /seed --to inline
 dry "convert --all" "$E4INLINE" convert --all "$img" --to extents
 dry "create --from-dir" "$E4INLINE" create "$img" --from-dir "$T/tree"
+
+# A tree copy that cannot complete is refused before anything is written.
+mkdir -p "$T/clash"; echo x >"$T/clash/seed"
+cp "$T/img" "$T/orig"
+"$E4INLINE" create "$T/img" --from-dir "$T/clash" >"$T/out" 2>&1; rc=$?
+check "--from-dir onto an existing name fails with exit 8" [ $rc = 8 ]
+check "and says why" grep -q "file exists" "$T/out"
+check "and changes nothing" cmp -s "$T/img" "$T/orig"
+mkdir -p "$T/wide"; i=0; while [ $i -lt 40 ]; do i=$((i + 1)); : >"$T/wide/f$i"; done
+mkimg "$T/few2" 1M -b 1024 -N 16
+cp "$T/few2" "$T/orig"
+"$E4INLINE" create "$T/few2" --from-dir "$T/wide" >"$T/out" 2>&1; rc=$?
+check "--from-dir without enough free inodes fails with exit 8" [ $rc = 8 ]
+check "and says why" grep -q "not enough free inodes" "$T/out"
+check "and changes nothing" cmp -s "$T/few2" "$T/orig"
 
 # No free inodes: the error names the cause, the image stays clean.
 mkimg "$T/few" 1M -b 1024 -N 16
