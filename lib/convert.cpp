@@ -39,6 +39,13 @@ Result<void> check_free_blocks(const Filesystem& fs, std::uint64_t bytes, const 
     return {};
 }
 
+// libext2fs' iteration over an inline directory hands "." and ".." over as
+// ordinary entries (inline_data_dir_iterate synthesizes them): match by name too.
+bool is_dot_or_dot_dot(const struct ext2_dir_entry* d) {
+    const int len = ext2fs_dirent_name_len(d);
+    return (len == 1 && d->name[0] == '.') || (len == 2 && d->name[0] == '.' && d->name[1] == '.');
+}
+
 struct DirListing {
     ext2_ino_t parent = 0;
     std::vector<DirEntrySpec> entries;
@@ -46,10 +53,10 @@ struct DirListing {
 
 int collect_dirent(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
     auto* listing = static_cast<DirListing*>(priv);
-    if (entry == DIRENT_DOT_FILE)
-        return 0;
     const int name_len = ext2fs_dirent_name_len(dirent);
-    if (entry == DIRENT_DOT_DOT_FILE) {
+    if (entry == DIRENT_DOT_FILE || (name_len == 1 && dirent->name[0] == '.'))
+        return 0;
+    if (entry == DIRENT_DOT_DOT_FILE || (name_len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.')) {
         listing->parent = dirent->inode;
         return 0;
     }
@@ -223,7 +230,7 @@ namespace {
 
 int collect_tree(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
     auto* list = static_cast<std::vector<std::pair<ext2_ino_t, int>>*>(priv);
-    if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || dirent->inode == 0)
+    if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || dirent->inode == 0 || is_dot_or_dot_dot(dirent))
         return 0;
     list->push_back({dirent->inode, ext2fs_dirent_file_type(dirent)});
     return 0;
