@@ -23,7 +23,7 @@ lsattr_flags() { lsattr -d "$1" 2>/dev/null | cut -d' ' -f1; }
 compare_tree() {
     mnt=$1; bad=0
     (cd "$src" && find . | sort) >"$T/src.list"
-    (cd "$mnt" && find . ! -path './lost+found*' ! -path './single' ! -path './sd*' | sort) >"$T/mnt.list"
+    (cd "$mnt" && find . ! -path './lost+found*' ! -path './single' ! -path './sd*' ! -path './grow*' | sort) >"$T/mnt.list"
     same_bytes "$T/src.list" "$T/mnt.list" || bad=1
     while read -r p; do
         s=$src/$p; m=$mnt/$p
@@ -48,6 +48,13 @@ for geo in "-b 4096 -I 256" "-b 1024 -I 512 -O ^metadata_csum"; do
         "$E4INLINE" create "$img" /sd/sub --dir -p >/dev/null &&
         "$E4INLINE" create "$img" /sd/sl --symlink "/$(printf 'u%.0s' $(seq 1 70))" >/dev/null
     check "[$geo] single creates, e2fsck clean" fsck_clean "$img"
+    # An inline directory grown into system.data entry by entry, then one past it.
+    "$E4INLINE" create "$img" /grow --dir >/dev/null
+    i=0; while [ $i -lt 5 ]; do i=$((i + 1)); "$E4INLINE" create "$img" /grow/entry-$i --size $i >/dev/null; done
+    check "[$geo] a directory grown into system.data stays inline" sh -c "'$E4INLINE' inspect '$img' /grow | grep -q '^Storage: inline'"
+    "$E4INLINE" create "$img" /grow2 --dir >/dev/null
+    i=0; while [ $i -lt 12 ]; do i=$((i + 1)); "$E4INLINE" create "$img" /grow2/entry-number-$i --size $i >/dev/null; done
+    check "[$geo] grown directories, e2fsck clean" fsck_clean "$img"
     mount_loop "$img" "$T/mnt" || { not_ok "[$geo] mount"; continue; }
     check "[$geo] the kernel reads the same tree (bytes, mode, owner, mtime, links)" compare_tree "$T/mnt"
     check "[$geo] a 100-byte file shows N in lsattr" sh -c "lsattr '$T/mnt/a/f100' | cut -c1-22 | grep -q N"
@@ -59,6 +66,11 @@ for geo in "-b 4096 -I 256" "-b 1024 -I 512 -O ^metadata_csum"; do
     check "[$geo] single file: mode and owner" [ "$(stat -c '%a %u %g %s' "$T/mnt/single")" = "604 1000 100 77" ]
     check "[$geo] created dir lists its entries" [ "$(ls "$T/mnt/sd" | tr '\n' ' ')" = "sl sub " ]
     check "[$geo] created inline symlink resolves" [ "$(readlink "$T/mnt/sd/sl" | wc -c)" = 72 ]
+    check "[$geo] the kernel lists a directory grown into system.data" [ "$(ls "$T/mnt/grow" | tr '\n' ' ')" = "entry-1 entry-2 entry-3 entry-4 entry-5 " ]
+    check "[$geo] and reads its files" [ "$(cat "$T/mnt/grow/entry-5" | wc -c)" = 5 ]
+    check "[$geo] the kernel lists a directory that outgrew inline" [ "$(ls "$T/mnt/grow2" | wc -l)" = 12 ]
+    touch "$T/mnt/grow/kernel-added" && rm "$T/mnt/grow/entry-1"
+    check "[$geo] the kernel adds and removes entries in it" [ "$(ls "$T/mnt/grow" | wc -l)" = 5 ]
     umount "$T/mnt"
 
     # convert there and back; the kernel reads the same after each.
