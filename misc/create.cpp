@@ -13,6 +13,7 @@
 
 #include "command.hpp"
 #include "e4inline/create.hpp"
+#include "e4inline/create_manifest.hpp"
 #include "e4inline/create_tree.hpp"
 #include "e4inline/filesystem.hpp"
 

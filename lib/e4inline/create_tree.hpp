@@ -1,7 +1,7 @@
-// Bulk creation: copy a directory tree into an image, or craft one from a
-// manifest, making every inode inline whose data fits. The tree copy builds
-// each directory's entries in memory and writes the directory once, so the
-// cost per file is one inode write, not a directory scan.
+// Bulk creation: copy a directory tree into an image, making every inode
+// inline whose data fits. Each directory's entries are built in memory and
+// the directory is written once, so the cost per file is one inode write,
+// not a directory scan.
 #pragma once
 
 #include <cstdint>
@@ -32,13 +32,6 @@ struct TreeSummary {
 // Data that does not fit inline goes to extents.
 Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_dir, const std::string& into,
                                     const TreeOptions& options);
-
-// Create what MANIFEST lists, one entry a line ('#' starts a comment):
-//   PATH file [SIZE|@SOURCE|-] [MODE]
-//   PATH dir [-] [MODE]
-//   PATH symlink TARGET [MODE]
-// SIZE bytes are a repeating "abcdefghijklmnopqrstuvwxyz"; parents are made.
-Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& manifest, const TreeOptions& options);
 
 std::string tree_summary_text(const TreeSummary& s, bool dry_run);
 
