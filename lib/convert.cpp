@@ -219,8 +219,10 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
         data = E4I_TRY(fs.read_content(ref));
     }
     out.status = ConvertStatus::converted;
+    // i_blocks counts an external xattr block too, which stays.
+    const std::uint64_t data_blocks = l.blocks * 512 / fs.block_size() - (l.file_acl != 0 ? 1 : 0);
     out.reason = fmt::format("{} bytes to inline data (capacity {}), freeing {} blocks", data.size(), l.capacity,
-                             l.blocks * 512 / fs.block_size());
+                             data_blocks);
     if (!dry_run)
         E4I_TRY(to_inline(fs, ref, l, data));
     return out;
