@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <et/com_err.h>
+#include <ext2fs/ext2_err.h>
 
 namespace e4inline {
 
@@ -10,8 +11,12 @@ std::string Error::message() const {
     std::string text;
     if (!reason.empty())
         text = reason;
-    else if (code != 0)
+    else if (code != 0) {
+        // libext2fs' codes read "Unknown code ext2 N" until its table is registered.
+        static const bool registered = (initialize_ext2_error_table(), true);
+        (void)registered;
         text = error_message(code);
+    }
     else
         text = "unknown error";
     if (!op.empty()) {

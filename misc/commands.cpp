@@ -5,11 +5,15 @@ namespace e4inline::cli {
 
 extern const Command inspect_command;
 extern const Command cat_command;
+extern const Command create_command;
+extern const Command convert_command;
 
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
         &inspect_command,
         &cat_command,
+        &create_command,
+        &convert_command,
     };
     return all;
 }
