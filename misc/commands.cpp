@@ -6,12 +6,14 @@ namespace e4inline::cli {
 extern const Command inspect_command;
 extern const Command cat_command;
 extern const Command verify_command;
+extern const Command craft_command;
 
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
         &inspect_command,
         &cat_command,
         &verify_command,
+        &craft_command,
     };
     return all;
 }
