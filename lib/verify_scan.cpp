@@ -127,7 +127,8 @@ void name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
     std::unordered_set<std::uint32_t> visited{EXT2_ROOT_INO};
     std::deque<std::pair<std::uint32_t, std::string>> queue{{EXT2_ROOT_INO, ""}};
     while (!queue.empty() && left > 0) {
-        auto [dir, prefix] = std::move(queue.front());
+        const std::uint32_t dir = queue.front().first;
+        const std::string prefix = std::move(queue.front().second);
         queue.pop_front();
         for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view name, int file_type) {
             if (ino > fs->super->s_inodes_count)
