@@ -68,8 +68,8 @@ TEST(Verify, UnreadableXattrAreaDoesNotAlsoReportSystemDataMissing) {
 
 TEST(Verify, InlineDirectoryWithUnusedParentIsAFinding) {
     std::vector<std::uint8_t> block(60, 0);
-    block[0] = 500;  // parent inode 500: in range, not in use
-    block[1] = 0;
+    block[0] = 500 & 0xff;  // parent inode 500: in range, not in use
+    block[1] = 500 >> 8;
     block[8] = 56;   // one empty dirent, rec_len 56
     const auto raw = InodeBuilder().mode(040755).flags(inline_fl).size(60).i_block(block).system_data().build();
     EXPECT_EQ(codes(context(), raw), Codes{FindingCode::dir_parent_bad});
