@@ -16,7 +16,9 @@ using FC = FindingCode;
 constexpr Severity E = Severity::error;
 constexpr Severity W = Severity::warning;
 
-// e2fsck's names are from e2fsck/problem.h; "" where e2fsck has no check.
+// e2fsck's names are from e2fsck/problem.h, matched to the message e2fsck -fn
+// 1.47.0 prints for the crafted corruption; "" where it has no check of its own
+// (on xattr-unterminated, e2fsck -n aborts before naming a problem).
 constexpr FindingInfo catalog[] = {
     {FC::flag_without_feature, "flag-without-feature", E, "PR_1_INLINE_DATA_FEATURE",
      "inline data flag on a filesystem without the inline_data feature"},
@@ -30,7 +32,7 @@ constexpr FindingInfo catalog[] = {
      "system.data xattr on an inode without the inline data flag"},
     {FC::system_data_duplicate, "system-data-duplicate", E, "",
      "more than one system.data entry"},
-    {FC::inline_and_extents, "inline-and-extents", E, "PR_1_CLEAR_EXTENT_INLINE_DATA_FLAGS",
+    {FC::inline_and_extents, "inline-and-extents", E, "PR_1_CLEAR_EXTENT_FOR_INLINE_DATA",
      "both INLINE_DATA and EXTENTS flags set"},
     {FC::inline_on_special, "inline-on-special", E, "PR_1_SPECIAL_EXTENTS_IDATA",
      "inline data flag on a device, fifo or socket"},
@@ -42,11 +44,11 @@ constexpr FindingInfo catalog[] = {
      "i_extra_isize not a multiple of 4 or past the inode"},
     {FC::xattr_bad_magic, "xattr-bad-magic", E, "PR_1_INLINE_DATA_NO_ATTR",
      "in-inode xattr header magic is neither 0 nor 0xEA020000"},
-    {FC::xattr_unterminated, "xattr-unterminated", E, "PR_1_INODE_EA_BAD_VALUE",
+    {FC::xattr_unterminated, "xattr-unterminated", E, "",
      "in-inode xattr entry list has no end marker"},
-    {FC::xattr_entry_out_of_bounds, "xattr-entry-out-of-bounds", E, "PR_1_ATTR_NAME_LEN",
+    {FC::xattr_entry_out_of_bounds, "xattr-entry-out-of-bounds", E, "PR_1_INODE_EA_ALLOC_COLLISION",
      "in-inode xattr entry runs past the inode"},
-    {FC::xattr_value_out_of_bounds, "xattr-value-out-of-bounds", E, "PR_1_INODE_EA_BAD_VALUE",
+    {FC::xattr_value_out_of_bounds, "xattr-value-out-of-bounds", E, "PR_1_ATTR_VALUE_SIZE",
      "in-inode xattr value lies outside the xattr area"},
     {FC::xattr_overlap, "xattr-overlap", E, "PR_1_INODE_EA_ALLOC_COLLISION",
      "in-inode xattr values overlap"},
@@ -54,7 +56,7 @@ constexpr FindingInfo catalog[] = {
      "inline inode with i_blocks != 0 and no xattr block"},
     {FC::dir_parent_bad, "dir-parent-bad", E, "PR_2_BAD_INO",
      "inline directory's parent inode is 0, out of range or unused"},
-    {FC::dir_size_unaligned, "dir-size-unaligned", E, "PR_2_BAD_INLINE_DIR_SIZE",
+    {FC::dir_size_unaligned, "dir-size-unaligned", E, "PR_1_BAD_I_SIZE",
      "inline directory's i_size is not a multiple of 4"},
     {FC::dir_size_mismatch, "dir-size-mismatch", E, "PR_1_BAD_I_SIZE",
      "inline directory's i_size differs from its inline size"},
