@@ -38,6 +38,13 @@ void inspect_inodes(ext2_filsys fs) {
             continue;
         const auto l = e4inline::parse_inline_layout(raw, true);
         (void)l.inline_bytes();
+        // Our crc32c must agree with libext2fs' on every inode, good or bad.
+        if (ext2fs_has_feature_metadata_csum(fs->super)) {
+            auto copy = raw;
+            const bool theirs = ext2fs_inode_csum_verify(fs, ino, reinterpret_cast<ext2_inode_large*>(copy.data()));
+            if (theirs != e4inline::inode_checksum_matches(fs, ino, raw))
+                __builtin_trap();
+        }
     }
 }
 

@@ -200,7 +200,7 @@ bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport
         ++report.summary.inodes_checked;
         const InlineLayout layout = parse_inline_layout(buf, ctx.fs_has_inline_data);
         const bool csum_ok =
-            !ctx.metadata_csum || ext2fs_inode_csum_verify(fs, ino, reinterpret_cast<ext2_inode_large*>(buf.data()));
+            !ctx.metadata_csum || inode_checksum_matches(fs, ino, buf);
         auto found = check_inode(ctx, ino, buf, layout, csum_ok);
         report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
                                std::make_move_iterator(found.end()));

@@ -138,6 +138,10 @@ struct ScanFailure {
     std::string object;
 };
 
+// Whether a raw inode's metadata_csum checksum is right (same answer as
+// ext2fs_inode_csum_verify, with the CPU's crc32c instruction where present).
+bool inode_checksum_matches(ext2_filsys fs, std::uint32_t ino, std::span<const std::uint8_t> raw);
+
 // Scan every in-use inode of an open filesystem with an inode-table scan
 // (ext2fs_open_inode_scan), check each, then name the findings' inodes by a
 // directory walk. Returns false and fills `failure` when libext2fs fails.
