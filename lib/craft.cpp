@@ -9,6 +9,8 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include <ext2fs/ext2_ext_attr.h>
+
 #include "e4inline/layout.hpp"
 #include "e4inline/ondisk.hpp"
 
@@ -119,6 +121,49 @@ Result<std::string> system_data_missing(Target& t) {
     std::fill(t.raw.begin() + end - len, t.raw.begin() + end, 0);
     E4I_TRY(write_raw(t));
     return fmt::format("removed the system.data entry at offset {}", sd.entry_offset);
+}
+
+// Move system.data out of the inode into a new external xattr block (one
+// empty system.data entry), where the kernel never looks for it.
+Result<std::string> system_data_outside_body(Target& t) {
+    E4I_TRY(need_inline(t));
+    if (t.layout.file_acl != 0)
+        return std::unexpected(refuse(t, "already has an xattr block"));
+    if (system_data(t).value_size != 0)
+        return std::unexpected(refuse(t, "needs an empty system.data value (<= 60 bytes)"));
+    ext2_filsys fs = t.fs.raw();
+    blk64_t block = 0;
+    errcode_t err = ext2fs_new_block2(fs, 0, nullptr, &block);
+    if (err)
+        return std::unexpected(t.fs.error(err, "allocating an xattr block for", t.ref.spec));
+    std::vector<std::uint8_t> buf(fs->blocksize, 0);
+    auto* header = reinterpret_cast<ext2_ext_attr_header*>(buf.data());
+    header->h_magic = EXT2_EXT_ATTR_MAGIC;
+    header->h_refcount = 1;
+    header->h_blocks = 1;
+    auto* entry = reinterpret_cast<ext2_ext_attr_entry*>(buf.data() + sizeof(ext2_ext_attr_header));
+    entry->e_name_len = 4;
+    entry->e_name_index = od::xattr_index_system;
+    entry->e_value_offs = 0;
+    std::memcpy(buf.data() + sizeof(ext2_ext_attr_header) + od::xattr_entry_fixed_size, od::system_data_name, 4);
+    entry->e_hash = ext2fs_ext_attr_hash_entry(entry, buf.data());
+    ext2fs_ext_attr_block_rehash(
+        header, reinterpret_cast<ext2_ext_attr_entry*>(buf.data() + sizeof(ext2_ext_attr_header) +
+                                                       od::xattr_entry_len(4)));
+    if ((err = ext2fs_write_ext_attr3(fs, block, buf.data(), t.ref.ino)))
+        return std::unexpected(t.fs.error(err, "writing the xattr block of", t.ref.spec));
+    ext2fs_block_alloc_stats2(fs, block, +1);
+    // The inode: no system.data entry, the block in i_file_acl and i_blocks.
+    const auto& sd = system_data(t);
+    const std::size_t len = od::xattr_entry_len(sd.name.size());
+    const std::size_t end = end_marker(t.layout) + 4;
+    std::copy(t.raw.begin() + sd.entry_offset + len, t.raw.begin() + end, t.raw.begin() + sd.entry_offset);
+    std::fill(t.raw.begin() + end - len, t.raw.begin() + end, 0);
+    put32(t.raw, od::off_file_acl_lo, static_cast<std::uint32_t>(block));
+    put16(t.raw, od::off_file_acl_high, static_cast<std::uint16_t>(block >> 32));
+    put32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(t.layout.blocks + fs->blocksize / 512));
+    E4I_TRY(write_raw(t));
+    return fmt::format("moved system.data to the new xattr block {}", block);
 }
 
 Result<std::string> system_data_value_inum(Target& t) {
@@ -522,6 +567,8 @@ constexpr const char* any_inline = "inline file or directory";
 
 const KindRecord kinds[] = {
     {{"system-data-missing", "system-data-missing", any_inline, "", "remove the system.data entry"}, system_data_missing},
+    {{"system-data-outside-body", "system-data-outside-body", small_file, "",
+      "move system.data into a new external xattr block"}, system_data_outside_body},
     {{"system-data-value-inum", "system-data-value-inum", small_file, "INO (1)",
       "point system.data to an EA inode"}, system_data_value_inum},
     {{"system-data-without-flag", "system-data-without-flag", "inline regular file", "",
