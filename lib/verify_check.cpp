@@ -73,7 +73,7 @@ constexpr FindingInfo catalog[] = {
     {FC::symlink_size_mismatch, "symlink-size-mismatch", E, "PR_2_INVALID_SYMLINK",
      "inline symlink's i_size differs from its inline size"},
     {FC::symlink_bad_flags, "symlink-bad-flags", E, "PR_2_INVALID_SYMLINK",
-     "inline symlink with the INDEX flag"},
+     "inline symlink with the INDEX flag (with EXTENTS it is inline-and-extents)"},
     {FC::lost_found_inline, "lost-found-inline", E, "PR_3_LPF_INLINE_DATA",
      "lost+found is an inline directory"},
     {FC::inode_checksum_bad, "inode-checksum-bad", E, "PR_1_INODE_ONLY_CSUM_INVALID",
