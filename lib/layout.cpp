@@ -175,8 +175,9 @@ void parse_dir_chain(const std::vector<std::uint8_t>& data, std::size_t begin, s
     std::size_t off = begin;
     while (off < end) {
         if (off + od::dirent_header_size > end) {
-            add_issue(l, LayoutProblem::dir_chain_broken,
-                      fmt::format("entry at inline offset {} needs 8 bytes, region ends at {}", off, end));
+            // The chain stops short: the gap left is too small to hold an entry.
+            add_issue(l, LayoutProblem::dir_chain_short,
+                      fmt::format("chain ends at inline offset {}, region ends at {}", off, end));
             return;
         }
         InlineDirEntry d;

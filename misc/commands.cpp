@@ -7,6 +7,8 @@ extern const Command inspect_command;
 extern const Command cat_command;
 extern const Command create_command;
 extern const Command convert_command;
+extern const Command verify_command;
+extern const Command craft_command;
 
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
@@ -14,6 +16,8 @@ std::span<const Command* const> commands() {
         &cat_command,
         &create_command,
         &convert_command,
+        &verify_command,
+        &craft_command,
     };
     return all;
 }

@@ -43,7 +43,7 @@ public:
     std::vector<std::uint8_t> build() const {
         auto raw = raw_;
         const std::size_t header = 128 + extra_isize_;
-        if (!magic_ && xattrs_.empty())
+        if ((!magic_ && xattrs_.empty()) || header + 4 > raw.size())
             return raw;
         put32(raw, header, magic_.value_or(0xEA020000));
         const std::size_t first = header + 4;

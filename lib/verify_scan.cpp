@@ -1,0 +1,214 @@
+// The inode-table scan behind verify, and the directory walk that names the
+// inodes it found something wrong with. Mirrors the shape of e2fsck pass 1
+// (ext2fs_open_inode_scan over every group, the inode bitmap for "in use"),
+// but checks only inline data.
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "e4inline/ondisk.hpp"
+#include "e4inline/verify.hpp"
+
+namespace e4inline {
+
+namespace od = ondisk;
+
+namespace {
+
+struct ScanCloser {
+    void operator()(ext2_inode_scan s) const { ext2fs_close_inode_scan(s); }
+};
+using ScanHandle = std::unique_ptr<std::remove_pointer_t<ext2_inode_scan>, ScanCloser>;
+
+std::vector<std::uint8_t> read_inode_bytes(ext2_filsys fs, std::uint32_t ino) {
+    std::vector<std::uint8_t> raw(EXT2_INODE_SIZE(fs->super));
+    if (ext2fs_read_inode2(fs, ino, reinterpret_cast<ext2_inode*>(raw.data()), static_cast<int>(raw.size()),
+                           READ_INODE_NOCSUM))
+        raw.clear();
+    return raw;
+}
+
+bool in_use(ext2_filsys fs, std::uint32_t ino) {
+    return ino >= 1 && ino <= fs->super->s_inodes_count && fs->inode_map &&
+           ext2fs_test_inode_bitmap2(fs->inode_map, ino);
+}
+
+// One directory's entries: (inode, name, file_type). Inline directories are
+// read by our bounds-checked parser, others by libext2fs (which stops at the
+// first corrupt block with an error, that we take as "no more entries").
+template <class F>
+void for_each_entry(ext2_filsys fs, std::uint32_t dir, F&& f) {
+    const auto raw = read_inode_bytes(fs, dir);
+    if (raw.empty())
+        return;
+    const InlineLayout l = parse_inline_layout(raw, ext2fs_has_feature_inline_data(fs->super));
+    if (l.type != FileType::directory)
+        return;
+    if (l.inline_flag()) {
+        for (const auto& d : l.dir_entries)
+            if (d.inode != 0)
+                f(d.inode, std::string_view(d.name), d.file_type);
+        return;
+    }
+    struct Ctx {
+        F* f;
+    } ctx{&f};
+    ext2fs_dir_iterate2(
+        fs, dir, 0, nullptr,
+        [](ext2_ino_t, int, ext2_dir_entry* de, int, int, char*, void* priv) -> int {
+            auto* c = static_cast<Ctx*>(priv);
+            const int len = ext2fs_dirent_name_len(de);
+            const std::string_view name(de->name, static_cast<std::size_t>(len));
+            if (de->inode != 0 && name != "." && name != "..")
+                (*c->f)(de->inode, name, ext2fs_dirent_file_type(de));
+            return 0;
+        },
+        &ctx);
+}
+
+// Whether an external xattr block holds a system.data entry. Bounds-checked
+// walk of struct ext2_ext_attr_header (32 bytes) and its entries.
+bool block_has_system_data(ext2_filsys fs, std::uint64_t block) {
+    if (block < fs->super->s_first_data_block || block >= ext2fs_blocks_count(fs->super))
+        return false;
+    std::vector<std::uint8_t> buf(fs->blocksize);
+    if (io_channel_read_blk64(fs->io, block, 1, buf.data()))
+        return false;
+    auto le32 = [&](std::size_t off) {
+        std::uint32_t v;
+        std::memcpy(&v, buf.data() + off, 4);
+        return ext2fs_le32_to_cpu(v);
+    };
+    if (le32(0) != od::xattr_magic)
+        return false;
+    for (std::size_t off = 32; off + od::xattr_entry_fixed_size <= buf.size() && le32(off) != 0;) {
+        const std::size_t name_len = buf[off];
+        const std::size_t len = od::xattr_entry_len(name_len);
+        if (off + len > buf.size())
+            break;
+        if (buf[off + 1] == od::xattr_index_system && name_len == 4 &&
+            std::memcmp(buf.data() + off + od::xattr_entry_fixed_size, od::system_data_name, 4) == 0)
+            return true;
+        off += len;
+    }
+    return false;
+}
+
+errcode_t group_done(ext2_filsys fs, ext2_inode_scan, dgrp_t group, void* priv) {
+    const auto* options = static_cast<const ScanOptions*>(priv);
+    options->progress(group + 1, fs->group_desc_count);
+    return 0;
+}
+
+}  // namespace
+
+std::uint32_t lookup_entry(ext2_filsys fs, std::uint32_t dir, std::string_view name) {
+    std::uint32_t found = 0;
+    for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view n, int) {
+        if (!found && n == name)
+            found = ino;
+    });
+    return found;
+}
+
+void name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
+    std::unordered_map<std::uint32_t, std::string> wanted;
+    for (const auto& f : findings)
+        wanted.emplace(f.ino, std::string());
+    std::size_t left = wanted.size();
+    if (auto it = wanted.find(EXT2_ROOT_INO); it != wanted.end()) {
+        it->second = "/";
+        --left;
+    }
+    // Breadth first, each directory once: a corrupt tree with loops or
+    // thousands of levels still ends.
+    std::unordered_set<std::uint32_t> visited{EXT2_ROOT_INO};
+    std::deque<std::pair<std::uint32_t, std::string>> queue{{EXT2_ROOT_INO, ""}};
+    while (!queue.empty() && left > 0) {
+        const std::uint32_t dir = queue.front().first;
+        const std::string prefix = std::move(queue.front().second);
+        queue.pop_front();
+        for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view name, int file_type) {
+            if (ino > fs->super->s_inodes_count)
+                return;
+            std::string path = prefix + "/" + std::string(name);
+            if (auto it = wanted.find(ino); it != wanted.end() && it->second.empty()) {
+                it->second = path;
+                --left;
+            }
+            // EXT2_FT_DIR, or unknown without the filetype feature.
+            if ((file_type == 2 || file_type == 0) && visited.insert(ino).second)
+                queue.emplace_back(ino, std::move(path));
+        });
+    }
+    for (auto& f : findings)
+        f.path = wanted[f.ino];
+}
+
+bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport& report, ScanFailure& failure) {
+    report.inodes_count = fs->super->s_inodes_count;
+    if (errcode_t err = ext2fs_read_inode_bitmap(fs)) {
+        failure = {err, "reading inode bitmap", {}};
+        return false;
+    }
+    InodeContext ctx;
+    ctx.fs_has_inline_data = ext2fs_has_feature_inline_data(fs->super);
+    ctx.metadata_csum = ext2fs_has_feature_metadata_csum(fs->super);
+    ctx.inodes_count = fs->super->s_inodes_count;
+    ctx.inode_in_use = [fs](std::uint32_t ino) { return in_use(fs, ino); };
+    std::unordered_map<std::uint64_t, bool> block_cache;
+    ctx.block_has_system_data = [fs, &block_cache](std::uint64_t block) {
+        auto [it, fresh] = block_cache.try_emplace(block, false);
+        if (fresh)
+            it->second = block_has_system_data(fs, block);
+        return it->second;
+    };
+    ctx.lost_found_ino = lookup_entry(fs, EXT2_ROOT_INO, "lost+found");
+
+    ext2_inode_scan raw_scan = nullptr;
+    if (errcode_t err = ext2fs_open_inode_scan(fs, 0, &raw_scan)) {
+        failure = {err, "opening inode scan", {}};
+        return false;
+    }
+    ScanHandle scan(raw_scan);
+    // As e2fsck: skip groups without an inode table and the never-used tail
+    // of each group's table (bg_itable_unused, with uninit_bg/metadata_csum).
+    ext2fs_inode_scan_flags(scan.get(), EXT2_SF_SKIP_MISSING_ITABLE | EXT2_SF_DO_LAZY, 0);
+    if (options.progress)
+        ext2fs_set_inode_callback(scan.get(), group_done, const_cast<ScanOptions*>(&options));
+
+    const int isize = EXT2_INODE_SIZE(fs->super);
+    std::vector<std::uint8_t> buf(static_cast<std::size_t>(isize));
+    while (true) {
+        ext2_ino_t ino = 0;
+        errcode_t err = ext2fs_get_next_inode_full(scan.get(), &ino, reinterpret_cast<ext2_inode*>(buf.data()), isize);
+        if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
+            continue;
+        if (err && err != EXT2_ET_INODE_CSUM_INVALID && err != EXT2_ET_INODE_IS_GARBAGE) {
+            failure = {err, "scanning inodes", ino ? "<" + std::to_string(ino) + ">" : std::string()};
+            return false;
+        }
+        if (ino == 0)
+            break;
+        if (!in_use(fs, ino))
+            continue;
+        ++report.summary.inodes_in_use;
+        if (!inode_needs_check(buf))
+            continue;
+        ++report.summary.inodes_checked;
+        const InlineLayout layout = parse_inline_layout(buf, ctx.fs_has_inline_data);
+        const bool csum_ok =
+            !ctx.metadata_csum || inode_checksum_matches(fs, ino, buf);
+        auto found = check_inode(ctx, ino, buf, layout, csum_ok);
+        report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
+                               std::make_move_iterator(found.end()));
+        report.summary.count(layout);
+    }
+    if (options.resolve_paths && !report.findings.empty())
+        name_inodes(fs, report.findings);
+    return true;
+}
+
+}  // namespace e4inline
