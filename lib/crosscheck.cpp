@@ -92,11 +92,15 @@ public:
             add(k, MismatchKind::type, file_type_name(k.type), file_type_name(l.type));
             return;  // nothing else can be compared meaningfully
         }
-        if (k.has_flags && k.kernel_inline() != disk_inline)
-            add(k, MismatchKind::flag, k.kernel_inline() ? "inline" : "not inline",
-                disk_inline ? "inline" : "not inline");
         if (k.size != l.size)
             add(k, MismatchKind::size, fmt::format("st_size {}", k.size), fmt::format("i_size {}", l.size));
+        if (k.has_flags && k.kernel_inline() != disk_inline) {
+            add(k, MismatchKind::flag, k.kernel_inline() ? "inline" : "not inline",
+                disk_inline ? "inline" : "not inline");
+            // The two sides store the data differently: reading the disk as
+            // the other layout would only produce noise.
+            return;
+        }
         if (disk_inline) {
             if (k.has_fiemap)
                 compare_fiemap(k, d, l);
@@ -354,6 +358,7 @@ const char* mismatch_kind_name(MismatchKind k) {
 Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::vector<std::string>& paths,
                                     const CrosscheckOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
+    initialize_ext2_error_table();  // readable libext2fs messages
     if (geteuid() != 0)
         return std::unexpected(plain_error(
             ExitCode::operational,

@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,8 +124,10 @@ Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const Fre
     if (g.fd_ < 0)
         return std::unexpected(errno_error(errno, "opening", mountpoint));
     if (options.watchdog) {
+        // A socket pair rather than a pipe: the holder's last word must not
+        // kill it with SIGPIPE when the watchdog has already gone (MSG_NOSIGNAL).
         int p[2];
-        if (pipe2(p, O_CLOEXEC) != 0)
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0)
             return std::unexpected(errno_error(errno, "creating the watchdog pipe for", mountpoint));
         const pid_t pid = fork();
         if (pid < 0) {
@@ -141,7 +144,7 @@ Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const Fre
         g.watchdog_ = pid;
         g.watchdog_pipe_ = p[1];
         // The watchdog must hear of the freeze before it exists.
-        if (::write(g.watchdog_pipe_, &msg_freezing, 1) != 1)
+        if (send(g.watchdog_pipe_, &msg_freezing, 1, MSG_NOSIGNAL) != 1)
             return std::unexpected(errno_error(errno, "arming the freeze watchdog for", mountpoint));
     }
     if (options.signal_handlers)
@@ -177,7 +180,7 @@ FreezeGuard::~FreezeGuard() {
 void FreezeGuard::release_watchdog(bool thawed) {
     if (watchdog_pipe_ >= 0) {
         if (thawed)
-            [[maybe_unused]] auto n = ::write(watchdog_pipe_, &msg_thawed, 1);
+            [[maybe_unused]] auto n = send(watchdog_pipe_, &msg_thawed, 1, MSG_NOSIGNAL);
         close(watchdog_pipe_);
         watchdog_pipe_ = -1;
     }

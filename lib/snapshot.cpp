@@ -160,6 +160,7 @@ Result<Manifest> manifest_from_json(const nlohmann::json& j, const std::string& 
 }
 
 Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std::string& image) {
+    initialize_ext2_error_table();  // readable libext2fs messages
     std::ifstream in(manifest_file);
     if (!in)
         return std::unexpected(errno_error(errno ? errno : ENOENT, "opening", manifest_file));
