@@ -8,10 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "e4inline/ondisk.hpp"
 
@@ -85,9 +92,43 @@ bool read_all(int fd, std::vector<std::uint8_t>& out, std::uint64_t size) {
     return true;
 }
 
+// Directories waiting to be read, shared by the walking threads. A thread
+// that finds a subdirectory queues it instead of descending, so the walk
+// spreads over the threads whatever the shape of the tree.
+class DirQueue {
+public:
+    void push(std::string path) {
+        std::lock_guard lock(mu_);
+        todo_.push_back(std::move(path));
+        cv_.notify_one();
+    }
+    // The next directory, or nothing when every thread is idle and the queue empty.
+    std::optional<std::string> pop() {
+        std::unique_lock lock(mu_);
+        --busy_;
+        if (busy_ == 0 && todo_.empty())
+            cv_.notify_all();
+        cv_.wait(lock, [&] { return !todo_.empty() || busy_ == 0; });
+        if (todo_.empty())
+            return std::nullopt;
+        ++busy_;
+        std::string p = std::move(todo_.front());
+        todo_.pop_front();
+        return p;
+    }
+    explicit DirQueue(int threads) : busy_(threads) {}
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> todo_;
+    int busy_;
+};
+
 class Walker {
 public:
-    Walker(dev_t dev, const KernelViewOptions& options, KernelView& view) : dev_(dev), opt_(options), view_(view) {}
+    Walker(dev_t dev, const KernelViewOptions& options, KernelView& view, DirQueue* queue = nullptr)
+        : dev_(dev), opt_(options), view_(view), queue_(queue) {}
 
     // One directory entry NAME of the directory open as DIR_FD, of type D_TYPE.
     void visit(int dir_fd, const std::string& path, const char* name, unsigned char d_type) {
@@ -153,8 +194,12 @@ public:
             children.push_back({d->d_name, d->d_type});
         }
         view_.files.push_back(std::move(f));
-        for (const auto& c : children)
-            visit(fd.get(), join(path, c.name.c_str()), c.name.c_str(), c.type);
+        for (const auto& c : children) {
+            if (queue_ && c.type == DT_DIR)
+                queue_->push(join(path, c.name.c_str()));
+            else
+                visit(fd.get(), join(path, c.name.c_str()), c.name.c_str(), c.type);
+        }
     }
 
     void visit_regular(int dir_fd, const std::string& path, const char* name) {
@@ -216,6 +261,7 @@ private:
     dev_t dev_;
     const KernelViewOptions& opt_;
     KernelView& view_;
+    DirQueue* queue_;
 };
 
 }  // namespace
@@ -245,14 +291,16 @@ std::string path_in_mount(const std::string& mountpoint, const std::string& path
 Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& mountpoint,
                                     const std::vector<std::string>& paths, const KernelViewOptions& options) {
     KernelView view;
-    Walker w(dev, options, view);
+    const int threads = std::max(1, options.threads);
+    DirQueue queue(threads);
+    Walker first(dev, options, view, &queue);
     std::vector<std::string> todo = paths;
     if (todo.empty())
         todo.push_back("/");
     for (const auto& given : todo) {
         const std::string p = path_in_mount(mountpoint, given);
         if (p == "/") {
-            w.visit_dir(mount_fd, "/", ".");
+            queue.push("/");
             continue;
         }
         const auto slash = p.rfind('/');
@@ -262,7 +310,31 @@ Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& 
         struct stat st{};
         if (!dir || fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
             return std::unexpected(errno_error(errno, "looking up", given, mountpoint));
-        w.visit(dir.get(), p, name.c_str(), DT_UNKNOWN);
+        if (S_ISDIR(st.st_mode))
+            queue.push(p);
+        else
+            first.visit(dir.get(), p, name.c_str(), DT_UNKNOWN);
+    }
+    // Each thread fills its own view; they are joined at the end.
+    std::vector<KernelView> views(static_cast<std::size_t>(threads));
+    auto work = [&](KernelView& mine) {
+        Walker w(dev, options, mine, &queue);
+        while (auto dir = queue.pop()) {
+            const std::string rel = *dir == "/" ? "." : dir->substr(1);
+            w.visit_dir(mount_fd, *dir, rel.c_str());
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(work, std::ref(views[static_cast<std::size_t>(t)]));
+    work(views[0]);
+    for (auto& t : pool)
+        t.join();
+    for (auto& v : views) {
+        view.files.insert(view.files.end(), std::make_move_iterator(v.files.begin()),
+                          std::make_move_iterator(v.files.end()));
+        view.skipped += v.skipped;
+        view.warnings.insert(view.warnings.end(), v.warnings.begin(), v.warnings.end());
     }
     return view;
 }
