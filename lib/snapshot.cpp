@@ -101,6 +101,9 @@ Result<Manifest> snapshot(const std::string& mountpoint, const std::vector<std::
         }
         m.files.push_back(std::move(e));
     }
+    // The walk is parallel: order the manifest so that it can be diffed.
+    std::sort(m.files.begin(), m.files.end(),
+              [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
     return m;
 }
 

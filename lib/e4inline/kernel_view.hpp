@@ -48,7 +48,7 @@ struct KernelViewOptions {
     bool inline_only = false;      // read content only when the kernel flag says inline
     bool fiemap = true;
     std::uint64_t max_buffered = 1u << 20;  // larger files are `deferred`
-    int threads = 4;               // directories are read in parallel
+    int threads = 2;               // directories are read in parallel
 };
 
 struct KernelView {
