@@ -189,7 +189,8 @@ Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std
         };
         auto ref = fs.resolve(e.path);
         if (!ref) {
-            add(MismatchKind::missing, "present", ref.error().message());
+            add(MismatchKind::missing, "present",
+                "absent (" + (ref.error().reason.empty() ? ref.error().message() : ref.error().reason) + ")");
             continue;
         }
         if (ref->ino != e.ino)
