@@ -112,11 +112,13 @@ public:
         if (disk_inline) {
             if (k.has_fiemap)
                 compare_fiemap(k, d, l);
-            if (l.issues.size() || !l.system_data) {
+            if (l.issues.size() || !l.system_data || l.size > l.inline_size) {
                 add(k, MismatchKind::disk_layout, "-",
-                    l.issues.empty() ? std::string("inline flag set but no system.data")
-                                     : fmt::format("{}: {}", layout_problem_name(l.issues[0].problem),
-                                                   l.issues[0].detail));
+                    !l.issues.empty() ? fmt::format("{}: {}", layout_problem_name(l.issues[0].problem),
+                                                    l.issues[0].detail)
+                    : !l.system_data  ? std::string("inline flag set but no system.data")
+                                      : fmt::format("i_size {} exceeds the inline size in use {}", l.size,
+                                                    l.inline_size));
                 return;
             }
         }
@@ -396,6 +398,16 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
     if (root_fd < 0)
         return std::unexpected(errno_error(errno, "opening", report.mountpoint));
     std::unique_ptr<const int, void (*)(const int*)> root_owner(&root_fd, [](const int* p) { close(*p); });
+
+    // Bring the kernel's inodes, dentries and pages into memory first, so
+    // that the frozen pass reads from caches rather than from the device.
+    if (options.prewarm) {
+        KernelViewOptions warm;
+        warm.fiemap = false;
+        warm.threads = options.threads;
+        warm.inline_only = options.inline_only;
+        (void)read_kernel_view(root_fd, mount.dev, report.mountpoint, paths, warm);
+    }
 
     // Everything from here to the thaw is inside the freeze: keep it short.
     std::optional<FreezeGuard> guard;

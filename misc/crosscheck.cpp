@@ -32,11 +32,12 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
                                       {"max-freeze", required_argument, nullptr, 'm'},
                                       {"manifest", required_argument, nullptr, 'M'},
                                       {"threads", required_argument, nullptr, 't'},
+                                      {"prewarm", no_argument, nullptr, 'p'},
                                       {"help", no_argument, nullptr, 'h'},
                                       {nullptr, 0, nullptr, 0}};
     optind = 1;
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:h", longopts, nullptr)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:ph", longopts, nullptr)) != -1;) {
         switch (c) {
         case 'j': json = true; break;
         case 'n': options.freeze = false; break;
@@ -47,6 +48,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
                                              optarg + "'");
             break;
         case 'M': manifest = optarg; break;
+        case 'p': options.prewarm = true; break;
         case 't': {
             char* end = nullptr;
             const long t = std::strtol(optarg, &end, 10);
@@ -97,7 +99,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
 
 extern const Command crosscheck_command{
     "crosscheck",
-    "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--threads N] MOUNTPOINT [PATH...]\n"
+    "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] MOUNTPOINT [PATH...]\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
     "compare what the kernel shows of a mounted ext4 filesystem (page cache, flags, FIEMAP, readdir, "
     "readlink) with the inodes on disk; exit 0 equal, 1 mismatches, 8 error",
@@ -105,6 +107,7 @@ extern const Command crosscheck_command{
     "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
     "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"
     "  -m, --max-freeze S    never hold the freeze longer than S seconds (default 10)\n"
+    "  -p, --prewarm         read everything once before freezing: a shorter freeze from cold caches\n"
     "  -t, --threads N       read the kernel's view with N threads (default 2)\n"
     "  -M, --manifest FILE   compare IMAGE offline against a manifest made by `e4inline snapshot`\n",
     run_crosscheck,

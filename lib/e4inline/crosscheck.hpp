@@ -25,6 +25,7 @@ struct CrosscheckOptions {
     std::chrono::milliseconds max_freeze{10000};
     bool watchdog = true;      // see FreezeGuard
     bool signal_handlers = true;
+    bool prewarm = false;      // read everything once before freezing (shorter freeze from cold caches)
     int threads = 2;           // threads reading the kernel's view (directories in parallel)
     // Testing hook: hold the freeze this long before thawing.
     std::chrono::milliseconds hold_freeze{0};

@@ -109,9 +109,9 @@ mount_loop "$img" "$M" || skip_all "cannot mount"
 mount -o remount,noatime "$M"
 dev=$(findmnt -no SOURCE "$M")
 pattern_file "$M/content" 100 11; pattern_file "$M/flag" 50 12; pattern_file "$M/size" 100 13
-pattern_file "$M/untouched" 100 14
+pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15
 # Keep the kernel's inodes and pages in memory for the whole test.
-exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched"
+exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow"
 settle "$M"
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
 check "before any change: all equal" [ $rc -eq 0 ]
@@ -122,6 +122,7 @@ poke "$img" $((pos + 40 + 17)) 'Z'            # inline byte 17, in i_block
 poke "$img" $((pos + vo + 5)) 'Q'             # inline byte 65, in system.data
 debugfs -w -R "sif <$(stat -c %i "$M/flag")> flags 0" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/size")> size 40" "$img" >/dev/null 2>&1
+debugfs -w -R "sif <$(stat -c %i "$M/grow")> size 120" "$img" >/dev/null 2>&1
 forget_disk "$dev"
 
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
@@ -135,6 +136,8 @@ check "flag: inline in the kernel, not inline on disk" \
     grep -q "^/flag (inode [0-9]*, regular): flag mismatch: kernel inline, disk not inline$" "$T/out"
 check "size: st_size 100 against i_size 40" \
     grep -q "^/size (inode [0-9]*, regular): size mismatch: kernel st_size 100, disk i_size 40$" "$T/out"
+check "i_size past the inline size in use: a disk-layout mismatch" \
+    grep -q "^/grow (inode [0-9]*, regular): disk-layout mismatch: kernel -, disk i_size 120 exceeds the inline size in use 100$" "$T/out"
 check "an untouched file has no mismatch" sh -c "! grep -q '^/untouched ' '$T/out'"
 
 # The second change, past the first: with the first undone, offset 65 shows.
@@ -143,6 +146,6 @@ forget_disk "$dev"
 "$E4INLINE" crosscheck --json "$M" /content >"$T/json" 2>&1; rc=$?
 check "content in system.data: mismatch at exactly offset 65 (JSON)" \
     sh -c "[ $rc -eq 1 ] && grep -q '\"kind\": \"content\"' '$T/json' && grep -q '\"offset\": 65,' '$T/json'"
-exec 3<&- 4<&- 5<&- 6<&-
+exec 3<&- 4<&- 5<&- 6<&- 7<&-
 
 done_testing
