@@ -42,6 +42,15 @@ private:
     int fd_;
 };
 
+// O_NOATIME keeps the check from dirtying inodes, but the kernel allows it
+// only to the owner or CAP_FOWNER (snapshot may run unprivileged).
+int open_noatime(int dir_fd, const char* name, int flags) {
+    const int fd = openat(dir_fd, name, flags | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        return openat(dir_fd, name, flags);
+    return fd;
+}
+
 struct DirCloser {
     void operator()(DIR* d) const { closedir(d); }
 };
@@ -151,7 +160,7 @@ public:
     }
 
     void visit_dir(int parent_fd, const std::string& path, const char* name) {
-        Fd fd(openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC));
+        Fd fd(open_noatime(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd)
             return warn(path, errno, "opening");
         struct stat st{};
@@ -203,7 +212,7 @@ public:
     }
 
     void visit_regular(int dir_fd, const std::string& path, const char* name) {
-        Fd fd(openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_NONBLOCK));
+        Fd fd(open_noatime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
         if (!fd)
             return warn(path, errno, "opening");
         struct stat st{};

@@ -101,8 +101,7 @@ extern const Command crosscheck_command{
     "crosscheck",
     "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] MOUNTPOINT [PATH...]\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
-    "compare what the kernel shows of a mounted ext4 filesystem (page cache, flags, FIEMAP, readdir, "
-    "readlink) with the inodes on disk; exit 0 equal, 1 mismatches, 8 error",
+    "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
     "  -j, --json            print the JSON document described in e4inline(8)\n"
     "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
     "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"

@@ -38,8 +38,7 @@ int run_snapshot(const Command& self, int argc, char** argv) {
 extern const Command snapshot_command{
     "snapshot",
     "MOUNTPOINT [PATH...] > MANIFEST",
-    "record, per file, inode, size, the kernel's inline flag and a SHA-256 of the page-cache content, "
-    "for `crosscheck --manifest`",
+    "record inode, size, inline flag and SHA-256 of the page cache per file, as JSON",
     "",
     run_snapshot,
 };
