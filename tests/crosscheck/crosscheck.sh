@@ -41,7 +41,15 @@ flags=$(lsattr -d "$M/w100" 2>/dev/null | cut -c1-40)
 case $flags in *N*) ok "a 100-byte write(2) is inline in the kernel (lsattr N)";;
     *) not_ok "a 100-byte write(2) is inline in the kernel (lsattr N)"; diag "$flags";; esac
 
+# Another filesystem mounted inside is not walked.
+mkdir "$M/other"
+if mount -t tmpfs -o size=1M e4i-test "$M/other"; then
+    on_exit "umount '$M/other'"
+    echo elsewhere >"$M/other/not-ours"
+fi
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
+if grep -q "^checked 20 inodes .* 1 skipped$" "$T/out"; then ok "a tmpfs mounted inside is skipped, not walked"
+else not_ok "a tmpfs mounted inside is skipped, not walked"; diag "$(tail -3 "$T/out")"; fi
 if [ $rc -eq 0 ] && grep -q '^all equal$' "$T/out"; then ok "clean: write(2), appends, truncates, dirs: all equal (exit 0)"
 else not_ok "clean: write(2), appends, truncates, dirs: all equal (exit 0)"; diag "rc=$rc" "$(cat "$T/out")"; fi
 grep -q "frozen for [0-9.]* ms" "$T/out" && ok "the freeze time is reported in ms" || not_ok "the freeze time is reported in ms"
