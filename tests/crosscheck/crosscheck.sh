@@ -118,8 +118,10 @@ mount -o remount,noatime "$M"
 dev=$(findmnt -no SOURCE "$M")
 pattern_file "$M/content" 100 11; pattern_file "$M/flag" 50 12; pattern_file "$M/size" 100 13
 pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15
-# Keep the kernel's inodes and pages in memory for the whole test.
+# Keep the kernel's inodes and pages in memory for the whole test. The
+# descriptors must be closed before the cleanup unmounts, whatever happens.
 exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow"
+trap 'exec 3<&- 4<&- 5<&- 6<&- 7<&-; e4i_run_cleanup' EXIT
 settle "$M"
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
 check "before any change: all equal" [ $rc -eq 0 ]
