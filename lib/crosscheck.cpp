@@ -232,8 +232,9 @@ private:
                 kbuf.resize(got);
                 kspan = kbuf;
             } else {
-                const std::size_t have = k.bytes.size() > pos ? k.bytes.size() - pos : 0;
-                kspan = std::span<const std::uint8_t>(k.bytes).subspan(pos, std::min(want, have));
+                if (pos < k.bytes.size())
+                    kspan = std::span<const std::uint8_t>(k.bytes).subspan(
+                        pos, std::min<std::size_t>(want, k.bytes.size() - pos));
             }
             dbuf.resize(want);
             unsigned got = 0;
@@ -243,13 +244,12 @@ private:
             }
             dbuf.resize(got);
             report_.counts.bytes += kspan.size();
-            if (first_difference(kspan, dbuf) || kspan.size() != dbuf.size()) {
-                const auto off = first_difference(kspan, dbuf);
-                if (!off)
-                    return;  // a short read on one side; the size comparison covers it
+            if (first_difference(kspan, dbuf)) {
                 compare_bytes(k, MismatchKind::content, kspan, dbuf, pos);
                 return;
             }
+            if (kspan.size() != dbuf.size())
+                return;  // a short read on one side: the size comparison reports it
         }
     }
 

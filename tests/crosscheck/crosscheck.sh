@@ -117,11 +117,11 @@ mount_loop "$img" "$M" || skip_all "cannot mount"
 mount -o remount,noatime "$M"
 dev=$(findmnt -no SOURCE "$M")
 pattern_file "$M/content" 100 11; pattern_file "$M/flag" 50 12; pattern_file "$M/size" 100 13
-pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15
+pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15; pattern_file "$M/big" 5000 16
 # Keep the kernel's inodes and pages in memory for the whole test. The
 # descriptors must be closed before the cleanup unmounts, whatever happens.
-exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow"
-trap 'exec 3<&- 4<&- 5<&- 6<&- 7<&-; e4i_run_cleanup' EXIT
+exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow" 8<"$M/big"
+trap 'exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-; e4i_run_cleanup' EXIT
 settle "$M"
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
 check "before any change: all equal" [ $rc -eq 0 ]
@@ -133,6 +133,10 @@ poke "$img" $((pos + vo + 5)) 'Q'             # inline byte 65, in system.data
 debugfs -w -R "sif <$(stat -c %i "$M/flag")> flags 0" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/size")> size 40" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/grow")> size 120" "$img" >/dev/null 2>&1
+# A file in an extent: one byte of its block, at file offset 1234.
+bs=$(dumpe2fs -h "$img" 2>/dev/null | awk '/^Block size:/ { print $3 }')
+blk=$(debugfs -R "bmap <$(stat -c %i "$M/big")> $((1234 / bs))" "$img" 2>/dev/null)
+poke "$img" $((blk * bs + 1234 % bs)) 'Z'
 forget_disk "$dev"
 
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
@@ -148,6 +152,10 @@ check "size: st_size 100 against i_size 40" \
     grep -q "^/size (inode [0-9]*, regular): size mismatch: kernel st_size 100, disk i_size 40$" "$T/out"
 check "i_size past the inline size in use: a disk-layout mismatch" \
     grep -q "^/grow (inode [0-9]*, regular): disk-layout mismatch: kernel -, disk i_size 120 exceeds the inline size in use 100$" "$T/out"
+check "a file in extents: content mismatch at exactly offset 1234 (read with O_DIRECT)" \
+    grep -q "^/big (inode [0-9]*, regular): content mismatch: .*first difference at offset 1234$" "$T/out"
+"$E4INLINE" crosscheck --inline-only "$M" /big >"$T/out2" 2>&1; rc=$?
+check "--inline-only leaves the file in extents alone (exit 0)" [ $rc -eq 0 ]
 check "an untouched file has no mismatch" sh -c "! grep -q '^/untouched ' '$T/out'"
 
 # The second change, past the first: with the first undone, offset 65 shows.
@@ -156,6 +164,6 @@ forget_disk "$dev"
 "$E4INLINE" crosscheck --json "$M" /content >"$T/json" 2>&1; rc=$?
 check "content in system.data: mismatch at exactly offset 65 (JSON)" \
     sh -c "[ $rc -eq 1 ] && grep -q '\"kind\": \"content\"' '$T/json' && grep -q '\"offset\": 65,' '$T/json'"
-exec 3<&- 4<&- 5<&- 6<&- 7<&-
+exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-
 
 done_testing
