@@ -165,12 +165,16 @@ private:
                 fmt::format("inline extent at byte {} (inode at {} + 40) length {}", phys, d.byte_offset, len));
     }
 
+    // KERNEL and DISK are the bytes from offset BASE of sides that are
+    // KERNEL_SIZE and DISK_SIZE long (the spans' sizes when not given).
     void compare_bytes(const KernelFile& k, MismatchKind kind, std::span<const std::uint8_t> kernel,
-                       std::span<const std::uint8_t> disk, std::uint64_t base = 0) {
+                       std::span<const std::uint8_t> disk, std::uint64_t base = 0,
+                       std::optional<std::uint64_t> kernel_size = {}, std::optional<std::uint64_t> disk_size = {}) {
         const auto off = first_difference(kernel, disk);
         if (!off)
             return;
-        Mismatch& m = add(k, kind, fmt::format("{} bytes", kernel.size()), fmt::format("{} bytes", disk.size()));
+        Mismatch& m = add(k, kind, fmt::format("{} bytes", kernel_size.value_or(kernel.size())),
+                          fmt::format("{} bytes", disk_size.value_or(disk.size())));
         m.has_offset = true;
         m.offset = base + *off;
         fill_windows(m, kernel, disk, base);
@@ -245,7 +249,7 @@ private:
             dbuf.resize(got);
             report_.counts.bytes += kspan.size();
             if (first_difference(kspan, dbuf)) {
-                compare_bytes(k, MismatchKind::content, kspan, dbuf, pos);
+                compare_bytes(k, MismatchKind::content, kspan, dbuf, pos, k.size, l.size);
                 return;
             }
             if (kspan.size() != dbuf.size())

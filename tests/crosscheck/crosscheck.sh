@@ -37,6 +37,8 @@ pattern_file "$M/up" 20 6; truncate -s 90 "$M/up"
 pattern_file "$M/upfar" 20 7; truncate -s 5000 "$M/upfar"
 mkdir "$M/d" "$M/d/sub"; for f in a b c dd eee; do echo "$f" >"$M/d/$f"; done; rm "$M/d/b" "$M/d/dd"
 ln -s short "$M/fastlink"
+# Over 1 MiB: re-read and compared in chunks rather than held in memory.
+dd if=/dev/urandom of="$M/huge" bs=1M count=3 status=none
 flags=$(lsattr -d "$M/w100" 2>/dev/null | cut -c1-40)
 case $flags in *N*) ok "a 100-byte write(2) is inline in the kernel (lsattr N)";;
     *) not_ok "a 100-byte write(2) is inline in the kernel (lsattr N)"; diag "$flags";; esac
@@ -48,7 +50,7 @@ if mount -t tmpfs -o size=1M e4i-test "$M/other"; then
     echo elsewhere >"$M/other/not-ours"
 fi
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
-if grep -q "^checked 20 inodes .* 1 skipped$" "$T/out"; then ok "a tmpfs mounted inside is skipped, not walked"
+if grep -q "^checked 21 inodes .* 1 skipped$" "$T/out"; then ok "a tmpfs mounted inside is skipped, not walked"
 else not_ok "a tmpfs mounted inside is skipped, not walked"; diag "$(tail -3 "$T/out")"; fi
 if [ $rc -eq 0 ] && grep -q '^all equal$' "$T/out"; then ok "clean: write(2), appends, truncates, dirs: all equal (exit 0)"
 else not_ok "clean: write(2), appends, truncates, dirs: all equal (exit 0)"; diag "rc=$rc" "$(cat "$T/out")"; fi
@@ -117,7 +119,8 @@ mount_loop "$img" "$M" || skip_all "cannot mount"
 mount -o remount,noatime "$M"
 dev=$(findmnt -no SOURCE "$M")
 pattern_file "$M/content" 100 11; pattern_file "$M/flag" 50 12; pattern_file "$M/size" 100 13
-pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15; pattern_file "$M/big" 5000 16
+pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15
+dd if=/dev/urandom of="$M/big" bs=1M count=3 status=none
 # Keep the kernel's inodes and pages in memory for the whole test. The
 # descriptors must be closed before the cleanup unmounts, whatever happens.
 exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow" 8<"$M/big"
@@ -133,10 +136,13 @@ poke "$img" $((pos + vo + 5)) 'Q'             # inline byte 65, in system.data
 debugfs -w -R "sif <$(stat -c %i "$M/flag")> flags 0" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/size")> size 40" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/grow")> size 120" "$img" >/dev/null 2>&1
-# A file in an extent: one byte of its block, at file offset 1234.
+# A 3 MiB file in extents (compared in 1 MiB chunks): one byte at file
+# offset 2100000, in the third chunk. Its page cache keeps the old byte.
 bs=$(dumpe2fs -h "$img" 2>/dev/null | awk '/^Block size:/ { print $3 }')
-blk=$(debugfs -R "bmap <$(stat -c %i "$M/big")> $((1234 / bs))" "$img" 2>/dev/null)
-poke "$img" $((blk * bs + 1234 % bs)) 'Z'
+blk=$(debugfs -R "bmap <$(stat -c %i "$M/big")> $((2100000 / bs))" "$img" 2>/dev/null)
+old=$(dd if="$M/big" bs=1 skip=2100000 count=1 status=none | od -An -tx1 | tr -d ' ')
+[ "$old" = 5a ] && new=Y || new=Z
+poke "$img" $((blk * bs + 2100000 % bs)) "$new"
 forget_disk "$dev"
 
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
@@ -152,8 +158,8 @@ check "size: st_size 100 against i_size 40" \
     grep -q "^/size (inode [0-9]*, regular): size mismatch: kernel st_size 100, disk i_size 40$" "$T/out"
 check "i_size past the inline size in use: a disk-layout mismatch" \
     grep -q "^/grow (inode [0-9]*, regular): disk-layout mismatch: kernel -, disk i_size 120 exceeds the inline size in use 100$" "$T/out"
-check "a file in extents: content mismatch at exactly offset 1234 (read with O_DIRECT)" \
-    grep -q "^/big (inode [0-9]*, regular): content mismatch: .*first difference at offset 1234$" "$T/out"
+check "a file in extents: content mismatch at exactly offset 2100000 (read with O_DIRECT)" \
+    grep -q "^/big (inode [0-9]*, regular): content mismatch: .*first difference at offset 2100000$" "$T/out"
 "$E4INLINE" crosscheck --inline-only "$M" /big >"$T/out2" 2>&1; rc=$?
 check "--inline-only leaves the file in extents alone (exit 0)" [ $rc -eq 0 ]
 check "an untouched file has no mismatch" sh -c "! grep -q '^/untouched ' '$T/out'"
