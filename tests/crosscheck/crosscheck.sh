@@ -71,12 +71,18 @@ check "the filesystem is writable after the checks (thawed)" [ -s "$M/after" ]
 # Inline symlinks exist only in images made by e2fsprogs (mke2fs -d).
 mkdir -p "$T/src"; long=/$(printf 'target%.0s' 1 2 3 4 5 6 7 8 9 10 11 12)
 ln -s "$long" "$T/src/inlinelink"; echo small >"$T/src/small"
-mke2fs -q -F -t ext4 -O inline_data -E root_owner=0:0 -d "$T/src" "$T/links.img" 8M >/dev/null 2>&1
+pattern_file "$T/src/three-hundred" 300 21   # inline only with 512-byte inodes (capacity 384)
+mke2fs -q -F -t ext4 -O inline_data -I 512 -E root_owner=0:0 -d "$T/src" "$T/links.img" 8M >/dev/null 2>&1
 mount_loop "$T/links.img" "$T/links" || not_ok "mount the mke2fs -d image"
 "$E4INLINE" inspect "$T/links.img" /inlinelink 2>/dev/null | grep -q '^Storage: inline' && ok "the mke2fs -d symlink is inline" || not_ok "the mke2fs -d symlink is inline"
+"$E4INLINE" inspect "$T/links.img" /three-hundred 2>/dev/null | grep -q "^Storage: inline" && ok "the 300-byte file is inline in a 512-byte inode" || not_ok "the 300-byte file is inline in a 512-byte inode"
 "$E4INLINE" crosscheck "$T/links" >"$T/out" 2>&1; rc=$?
-if [ $rc -eq 0 ] && grep -q '1 symlinks' "$T/out"; then ok "clean: inline symlink from mke2fs -d: all equal"
-else not_ok "clean: inline symlink from mke2fs -d: all equal"; diag "rc=$rc" "$(cat "$T/out")"; fi
+if [ $rc -eq 0 ] && grep -q '1 symlinks; 3 inline on disk' "$T/out"; then
+    ok "clean: inline symlink and a 300-byte file in 512-byte inodes (mke2fs -d): all equal"
+else
+    not_ok "clean: inline symlink and a 300-byte file in 512-byte inodes (mke2fs -d): all equal"
+    diag "rc=$rc" "$(cat "$T/out")"
+fi
 umount "$T/links"
 
 
