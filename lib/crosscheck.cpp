@@ -478,7 +478,7 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
     if (std::getenv("E4I_DEBUG_TIMING")) {
         auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
         const auto t_cmp = std::chrono::steady_clock::now();
-        fmt::print(stderr, "timing: freeze+open {:.1f} ms, walk {:.1f} ms, disk {:.1f} ms, compare under freeze {:.1f} ms\n",
+        fmt::print(stderr, "timing: setup, freeze and open {:.1f} ms, walk {:.1f} ms, disk {:.1f} ms, compare under freeze {:.1f} ms\n",
                    ms(t0, t_open), ms(t_open, t_walk), ms(t_walk, t_disk), ms(t_disk, t_cmp));
     }
     if (guard) {
