@@ -60,9 +60,9 @@ void say(int fd, const std::string& text) {
     [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
 }
 
-// The watchdog's whole life; never returns. Only async-signal-safe calls
-// matter little here (the parent is single-threaded), but it must not run
-// the parent's atexit handlers or destructors: it leaves with _exit.
+// The watchdog's whole life; never returns. It is forked before the holder
+// starts any thread, and it leaves with _exit so as never to run the
+// holder's atexit handlers or destructors.
 [[noreturn]] void watchdog_main(int mount_fd, int pipe_fd, std::chrono::milliseconds bound, const std::string& mnt) {
     // A terminal's ^C reaches the whole process group: the holder thaws
     // itself then, and the watchdog must outlive it to catch a failure.
