@@ -63,7 +63,14 @@ void say(int fd, const std::string& text) {
 // The watchdog's whole life; never returns. It is forked before the holder
 // starts any thread, and it leaves with _exit so as never to run the
 // holder's atexit handlers or destructors.
-[[noreturn]] void watchdog_main(int mount_fd, int pipe_fd, std::chrono::milliseconds bound, const std::string& mnt) {
+// Its messages are formatted before the fork: a caller with threads of its
+// own (a stress run) may fork while another thread holds the allocator.
+struct WatchdogWords {
+    std::string overran;  // the bound passed
+    std::string orphaned; // the holder died frozen
+};
+
+[[noreturn]] void watchdog_main(int mount_fd, int pipe_fd, std::chrono::milliseconds bound, const WatchdogWords& words) {
     // A terminal's ^C reaches the whole process group: the holder thaws
     // itself then, and the watchdog must outlive it to catch a failure.
     signal(SIGINT, SIG_IGN);
@@ -92,8 +99,7 @@ void say(int fd, const std::string& text) {
             continue;
         if (rc == 0) {
             ioctl(mount_fd, FITHAW, 0);
-            say(STDERR_FILENO, fmt::format("e4inline: watchdog: {} was frozen for more than {} ms; thawed it\n",
-                                           mnt, bound.count()));
+            say(STDERR_FILENO, words.overran);
             _exit(0);
         }
         char c = 0;
@@ -109,7 +115,7 @@ void say(int fd, const std::string& text) {
             _exit(0);
         // End of file or an error: the holder is gone.
         if (frozen && ioctl(mount_fd, FITHAW, 0) == 0)
-            say(STDERR_FILENO, fmt::format("e4inline: watchdog: the checker died holding the freeze of {}; thawed it\n", mnt));
+            say(STDERR_FILENO, words.orphaned);
         _exit(0);
     }
 }
@@ -129,6 +135,10 @@ Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const Fre
         int p[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0)
             return std::unexpected(errno_error(errno, "creating the watchdog pipe for", mountpoint));
+        const WatchdogWords words{
+            fmt::format("e4inline: watchdog: {} was frozen for more than {} ms; thawed it\n", mountpoint,
+                        options.max_freeze.count()),
+            fmt::format("e4inline: watchdog: the checker died holding the freeze of {}; thawed it\n", mountpoint)};
         const pid_t pid = fork();
         if (pid < 0) {
             const int err = errno;
@@ -138,7 +148,7 @@ Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const Fre
         }
         if (pid == 0) {
             close(p[1]);
-            watchdog_main(g.fd_, p[0], options.max_freeze, mountpoint);
+            watchdog_main(g.fd_, p[0], options.max_freeze, words);
         }
         close(p[0]);
         g.watchdog_ = pid;
