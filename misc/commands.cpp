@@ -9,6 +9,8 @@ extern const Command create_command;
 extern const Command convert_command;
 extern const Command verify_command;
 extern const Command craft_command;
+extern const Command crosscheck_command;
+extern const Command snapshot_command;
 
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
@@ -18,6 +20,8 @@ std::span<const Command* const> commands() {
         &convert_command,
         &verify_command,
         &craft_command,
+        &crosscheck_command,
+        &snapshot_command,
     };
     return all;
 }

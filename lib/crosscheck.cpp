@@ -1,0 +1,503 @@
+#include "e4inline/crosscheck.hpp"
+
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <endian.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "e4inline/disk_inodes.hpp"
+#include "e4inline/filesystem.hpp"
+#include "e4inline/freeze.hpp"
+#include "e4inline/kernel_view.hpp"
+#include "e4inline/mountinfo.hpp"
+#include "e4inline/ondisk.hpp"
+
+namespace e4inline {
+
+namespace {
+
+namespace od = ondisk;
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::size_t window_size = 32;
+
+struct DirEntryKey {
+    std::string name;
+    std::uint64_t ino;
+    auto operator<=>(const DirEntryKey&) const = default;
+};
+
+bool disk_inline_flag(const std::vector<std::uint8_t>& raw) {
+    std::uint32_t flags = 0;
+    std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
+    return le32toh(flags) & od::fl_inline_data;
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// The first offset where A and B differ within their common length.
+std::optional<std::uint64_t> first_difference(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    const auto [pa, pb] = std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin());
+    if (pa == a.begin() + static_cast<std::ptrdiff_t>(n))
+        return std::nullopt;
+    return static_cast<std::uint64_t>(pa - a.begin());
+}
+
+// A window of A and B around OFFSET (relative to BASE), aligned to 16 bytes.
+void fill_windows(Mismatch& m, std::span<const std::uint8_t> kernel, std::span<const std::uint8_t> disk,
+                  std::uint64_t base) {
+    m.window_offset = m.offset & ~std::uint64_t{15};
+    auto cut = [&](std::span<const std::uint8_t> s) {
+        const std::uint64_t from = m.window_offset - base;
+        if (from >= s.size())
+            return Bytes();
+        const std::uint64_t n = std::min<std::uint64_t>(window_size, s.size() - from);
+        return Bytes(s.begin() + static_cast<std::ptrdiff_t>(from), s.begin() + static_cast<std::ptrdiff_t>(from + n));
+    };
+    m.kernel_window = cut(kernel);
+    m.disk_window = cut(disk);
+}
+
+class Checker {
+public:
+    Checker(const Filesystem& fs, int root_fd, const CrosscheckOptions& options, CrosscheckReport& report)
+        : fs_(fs), root_fd_(root_fd), opt_(options), report_(report) {}
+
+    void compare(const KernelFile& k, const DiskInode& d) {
+        const InlineLayout l = parse_inline_layout(d.raw, fs_.has_inline_data());
+        const bool disk_inline = l.inline_flag();
+        if (opt_.inline_only && !disk_inline && !k.kernel_inline()) {
+            ++report_.counts.skipped;
+            return;
+        }
+        auto& c = report_.counts;
+        ++c.files;
+        if (disk_inline)
+            ++c.inline_files;
+        switch (k.type) {
+        case FileType::regular: ++c.regular; break;
+        case FileType::directory: ++c.directories; break;
+        case FileType::symlink: ++c.symlinks; break;
+        default: break;
+        }
+        if (l.type != k.type) {
+            add(k, MismatchKind::type, file_type_name(k.type), file_type_name(l.type));
+            return;  // nothing else can be compared meaningfully
+        }
+        if (k.size != l.size)
+            add(k, MismatchKind::size, fmt::format("st_size {}", k.size), fmt::format("i_size {}", l.size));
+        if (k.has_flags && k.kernel_inline() != disk_inline) {
+            add(k, MismatchKind::flag, k.kernel_inline() ? "inline" : "not inline",
+                disk_inline ? "inline" : "not inline");
+            // The two sides store the data differently: reading the disk as
+            // the other layout would only produce noise.
+            return;
+        }
+        if (disk_inline) {
+            if (k.has_fiemap)
+                compare_fiemap(k, d, l);
+            if (l.issues.size() || !l.system_data || l.size > l.inline_size) {
+                add(k, MismatchKind::disk_layout, "-",
+                    !l.issues.empty() ? fmt::format("{}: {}", layout_problem_name(l.issues[0].problem),
+                                                    l.issues[0].detail)
+                    : !l.system_data  ? std::string("inline flag set but no system.data")
+                                      : fmt::format("i_size {} exceeds the inline size in use {}", l.size,
+                                                    l.inline_size));
+                return;
+            }
+        }
+        switch (k.type) {
+        case FileType::regular: compare_regular(k, l); break;
+        case FileType::symlink: compare_symlink(k, l); break;
+        case FileType::directory: compare_directory(k, l); break;
+        default: break;
+        }
+    }
+
+private:
+    Mismatch& add(const KernelFile& k, MismatchKind kind, std::string kernel, std::string disk) {
+        Mismatch m;
+        m.path = k.path;
+        m.ino = static_cast<ext2_ino_t>(k.ino);
+        m.type = k.type;
+        m.kind = kind;
+        m.kernel = std::move(kernel);
+        m.disk = std::move(disk);
+        report_.mismatches.push_back(std::move(m));
+        return report_.mismatches.back();
+    }
+
+    // fs/ext4/inline.c ext4_inline_data_fiemap: one extent, DATA_INLINE |
+    // NOT_ALIGNED | LAST, at the byte address of i_block, of length
+    // min(inline size, i_size).
+    void compare_fiemap(const KernelFile& k, const DiskInode& d, const InlineLayout& l) {
+        const std::uint64_t phys = d.byte_offset + od::off_block;
+        const std::uint64_t len = std::min<std::uint64_t>(l.inline_size, l.size);
+        auto describe = [](const KernelFile& f) {
+            if (f.extents.empty())
+                return std::string("no extent");
+            const auto& e = f.extents[0];
+            return fmt::format("{} extent(s), first at byte {} length {} flags 0x{:x}", f.extents.size(), e.physical,
+                               e.length, e.flags);
+        };
+        if (len == 0 && k.extents.empty())
+            return;
+        const bool good = k.extents.size() == 1 && (k.extents[0].flags & FIEMAP_EXTENT_DATA_INLINE) &&
+                          k.extents[0].physical == phys && k.extents[0].length == len;
+        if (!good)
+            add(k, MismatchKind::fiemap, describe(k),
+                fmt::format("inline extent at byte {} (inode at {} + 40) length {}", phys, d.byte_offset, len));
+    }
+
+    // KERNEL and DISK are the bytes from offset BASE of sides that are
+    // KERNEL_SIZE and DISK_SIZE long (the spans' sizes when not given).
+    void compare_bytes(const KernelFile& k, MismatchKind kind, std::span<const std::uint8_t> kernel,
+                       std::span<const std::uint8_t> disk, std::uint64_t base = 0,
+                       std::optional<std::uint64_t> kernel_size = {}, std::optional<std::uint64_t> disk_size = {}) {
+        const auto off = first_difference(kernel, disk);
+        if (!off)
+            return;
+        Mismatch& m = add(k, kind, fmt::format("{} bytes", kernel_size.value_or(kernel.size())),
+                          fmt::format("{} bytes", disk_size.value_or(disk.size())));
+        m.has_offset = true;
+        m.offset = base + *off;
+        fill_windows(m, kernel, disk, base);
+    }
+
+    void compare_regular(const KernelFile& k, const InlineLayout& l) {
+        if (l.inline_flag()) {
+            Bytes disk = l.inline_bytes();
+            if (l.size < disk.size())
+                disk.resize(l.size);
+            report_.counts.bytes += k.bytes.size();
+            compare_bytes(k, MismatchKind::content, k.bytes, disk);
+            return;
+        }
+        if (opt_.inline_only)
+            return;
+        compare_extents(k, l);
+    }
+
+    // A file that is not inline on disk: its blocks read through libext2fs
+    // (O_DIRECT), chunk by chunk against the page cache.
+    void compare_extents(const KernelFile& k, const InlineLayout& l) {
+        ext2_file_t file = nullptr;
+        if (errcode_t err = ext2fs_file_open(fs_.raw(), static_cast<ext2_ino_t>(k.ino), 0, &file)) {
+            add(k, MismatchKind::disk_layout, "-", fmt::format("cannot open: {}", fs_.error(err, "opening").message()));
+            return;
+        }
+        std::unique_ptr<ext2_file, decltype(&ext2fs_file_close)> owner(file, &ext2fs_file_close);
+        int fd = -1;
+        if (k.deferred) {
+            const std::string rel = k.path == "/" ? "." : k.path.substr(1);
+            fd = openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
+            if (fd < 0) {
+                report_.warnings.push_back(fmt::format("{} while reopening {}", std::strerror(errno), k.path));
+                return;
+            }
+        }
+        std::unique_ptr<int, void (*)(int*)> fd_owner(&fd, [](int* p) {
+            if (*p >= 0)
+                close(*p);
+        });
+        constexpr std::size_t chunk = 1u << 20;
+        const std::uint64_t common = std::min<std::uint64_t>(k.size, l.size);
+        Bytes kbuf, dbuf;
+        for (std::uint64_t pos = 0; pos < common; pos += chunk) {
+            const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, common - pos));
+            std::span<const std::uint8_t> kspan;
+            if (k.deferred) {
+                kbuf.resize(want);
+                std::size_t got = 0;
+                while (got < want) {
+                    const ssize_t n = pread(fd, kbuf.data() + got, want - got, static_cast<off_t>(pos + got));
+                    if (n < 0 && errno == EINTR)
+                        continue;
+                    if (n <= 0)
+                        break;
+                    got += static_cast<std::size_t>(n);
+                }
+                kbuf.resize(got);
+                kspan = kbuf;
+            } else {
+                if (pos < k.bytes.size())
+                    kspan = std::span<const std::uint8_t>(k.bytes).subspan(
+                        pos, std::min<std::size_t>(want, k.bytes.size() - pos));
+            }
+            dbuf.resize(want);
+            unsigned got = 0;
+            if (errcode_t err = ext2fs_file_read(file, dbuf.data(), static_cast<unsigned>(want), &got)) {
+                add(k, MismatchKind::disk_layout, "-", fs_.error(err, "reading", k.path).message());
+                return;
+            }
+            dbuf.resize(got);
+            report_.counts.bytes += kspan.size();
+            if (first_difference(kspan, dbuf)) {
+                compare_bytes(k, MismatchKind::content, kspan, dbuf, pos, k.size, l.size);
+                return;
+            }
+            if (kspan.size() != dbuf.size())
+                return;  // a short read on one side: the size comparison reports it
+        }
+    }
+
+    void compare_symlink(const KernelFile& k, const InlineLayout& l) {
+        if (opt_.inline_only && !l.inline_flag())
+            return;
+        Bytes disk;
+        if (l.symlink_target) {
+            disk.assign(l.symlink_target->begin(), l.symlink_target->end());
+        } else {
+            auto content = fs_.read_content(InodeRef{static_cast<ext2_ino_t>(k.ino), k.path});
+            if (!content) {
+                add(k, MismatchKind::disk_layout, "-", content.error().message());
+                return;
+            }
+            disk = std::move(*content);
+        }
+        compare_bytes(k, MismatchKind::symlink_target, k.bytes, disk);
+        if (k.bytes.size() != disk.size() && !first_difference(k.bytes, disk)) {
+            Mismatch& m = add(k, MismatchKind::symlink_target, fmt::format("{} bytes", k.bytes.size()),
+                              fmt::format("{} bytes", disk.size()));
+            m.has_offset = true;
+            m.offset = std::min(k.bytes.size(), disk.size());
+            fill_windows(m, k.bytes, disk, 0);
+        }
+    }
+
+    void compare_directory(const KernelFile& k, const InlineLayout& l) {
+        std::vector<DirEntryKey> disk;
+        std::uint64_t parent = 0;
+        if (l.inline_flag()) {
+            parent = l.dir_parent.value_or(0);
+            for (const auto& e : l.dir_entries)
+                if (e.inode != 0)
+                    disk.push_back({e.name, e.inode});
+        } else {
+            if (opt_.inline_only)
+                return;
+            struct Ctx {
+                std::vector<DirEntryKey>* out;
+                std::uint64_t* parent;
+            } ctx{&disk, &parent};
+            auto cb = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
+                auto* c = static_cast<Ctx*>(priv);
+                const std::string name(d->name, ext2fs_dirent_name_len(d));
+                if (name == "..")
+                    *c->parent = d->inode;
+                else if (name != "." && d->inode != 0)
+                    c->out->push_back({name, d->inode});
+                return 0;
+            };
+            if (errcode_t err = ext2fs_dir_iterate2(fs_.raw(), static_cast<ext2_ino_t>(k.ino), 0, nullptr, cb, &ctx)) {
+                add(k, MismatchKind::disk_layout, "-", fs_.error(err, "reading directory", k.path).message());
+                return;
+            }
+        }
+        std::vector<DirEntryKey> kernel;
+        kernel.reserve(k.entries.size());
+        for (const auto& e : k.entries)
+            kernel.push_back({e.name, e.ino});
+        std::sort(kernel.begin(), kernel.end());
+        std::sort(disk.begin(), disk.end());
+        std::vector<DirEntryKey> only_kernel, only_disk;
+        std::set_difference(kernel.begin(), kernel.end(), disk.begin(), disk.end(), std::back_inserter(only_kernel));
+        std::set_difference(disk.begin(), disk.end(), kernel.begin(), kernel.end(), std::back_inserter(only_disk));
+        auto list = [](const std::vector<DirEntryKey>& v) {
+            std::string s;
+            for (std::size_t i = 0; i < v.size() && i < 5; ++i)
+                s += fmt::format("{}{}({})", i ? " " : "", v[i].name, v[i].ino);
+            if (v.size() > 5)
+                s += fmt::format(" and {} more", v.size() - 5);
+            return s.empty() ? std::string("-") : s;
+        };
+        if (!only_kernel.empty() || !only_disk.empty())
+            add(k, MismatchKind::dir_entries, "only in readdir: " + list(only_kernel),
+                "only on disk: " + list(only_disk));
+        if (k.dotdot != 0 && parent != 0 && k.dotdot != parent)
+            add(k, MismatchKind::dir_entries, fmt::format(".. is {}", k.dotdot), fmt::format("parent {}", parent));
+    }
+
+    const Filesystem& fs_;
+    int root_fd_;
+    const CrosscheckOptions& opt_;
+    CrosscheckReport& report_;
+};
+
+// The 8-4-4-4-12 lower-case form libblkid reports.
+std::string uuid_text(const std::uint8_t* u) {
+    std::string s;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            s += '-';
+        s += fmt::format("{:02x}", u[i]);
+    }
+    return s;
+}
+
+}  // namespace
+
+const char* mismatch_kind_name(MismatchKind k) {
+    switch (k) {
+    case MismatchKind::type: return "type";
+    case MismatchKind::flag: return "flag";
+    case MismatchKind::fiemap: return "fiemap";
+    case MismatchKind::size: return "size";
+    case MismatchKind::content: return "content";
+    case MismatchKind::dir_entries: return "dir-entries";
+    case MismatchKind::symlink_target: return "symlink-target";
+    case MismatchKind::disk_layout: return "disk-layout";
+    case MismatchKind::missing: return "missing";
+    case MismatchKind::inode: return "inode";
+    }
+    return "unknown";
+}
+
+Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::vector<std::string>& paths,
+                                    const CrosscheckOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    initialize_ext2_error_table();  // readable libext2fs messages
+    if (geteuid() != 0)
+        return std::unexpected(plain_error(
+            ExitCode::operational,
+            "crosscheck needs root (CAP_SYS_ADMIN to freeze the filesystem and to read its device)", mountpoint));
+    std::unique_ptr<char, decltype(&std::free)> real(realpath(mountpoint.c_str(), nullptr), &std::free);
+    if (!real)
+        return std::unexpected(errno_error(errno, "resolving", mountpoint));
+    CrosscheckReport report;
+    report.mountpoint = real.get();
+    struct stat st{};
+    if (stat(report.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return std::unexpected(plain_error(ExitCode::operational, "not a directory", mountpoint));
+    const MountInfo mount = E4I_TRY(find_mount(report.mountpoint));
+    if (mount.fstype != "ext4")
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           fmt::format("is on a {} filesystem, not ext4", mount.fstype),
+                                           report.mountpoint));
+    report.device = E4I_TRY(mount_device(mount));
+    report.backing_file = loop_backing_file(report.device).value_or("");
+    const DeviceProbe probe = E4I_TRY(probe_device(report.device));
+    if (probe.type != "ext4")
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           fmt::format("libblkid says it holds {}, not ext4", probe.type),
+                                           report.device));
+
+    const int root_fd = open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        return std::unexpected(errno_error(errno, "opening", report.mountpoint));
+    std::unique_ptr<const int, void (*)(const int*)> root_owner(&root_fd, [](const int* p) { close(*p); });
+
+    // Bring the kernel's inodes, dentries and pages into memory first, so
+    // that the frozen pass reads from caches rather than from the device.
+    if (options.prewarm) {
+        KernelViewOptions warm;
+        warm.fiemap = false;
+        warm.threads = options.threads;
+        warm.inline_only = options.inline_only;
+        (void)read_kernel_view(root_fd, mount.dev, report.mountpoint, paths, warm);
+    }
+
+    // Everything from here to the thaw is inside the freeze: keep it short.
+    std::optional<FreezeGuard> guard;
+    if (options.freeze) {
+        FreezeOptions fo;
+        fo.max_freeze = options.max_freeze;
+        fo.watchdog = options.watchdog;
+        fo.signal_handlers = options.signal_handlers;
+        guard.emplace(E4I_TRY(FreezeGuard::freeze(report.mountpoint, fo)));
+        report.frozen = true;
+    } else {
+        if (syncfs(root_fd) != 0)
+            return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+        report.warnings.push_back(
+            "--no-freeze: the filesystem was synced, not frozen; concurrent writers can cause false reports");
+    }
+
+    OpenOptions oo;
+    oo.direct_io = true;
+    Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
+    report.uuid = uuid_text(fs.raw()->super->s_uuid);
+    if (lower(probe.uuid) != report.uuid)
+        return std::unexpected(plain_error(
+            ExitCode::operational,
+            fmt::format("libblkid reports UUID {} but the superblock read with O_DIRECT has {}", probe.uuid, report.uuid),
+            report.device));
+
+    KernelViewOptions kv;
+    kv.inline_only = options.inline_only;
+    kv.threads = options.threads;
+    const auto t_open = std::chrono::steady_clock::now();
+    KernelView view = E4I_TRY(read_kernel_view(root_fd, mount.dev, report.mountpoint, paths, kv));
+    report.counts.skipped += view.skipped;
+    for (auto& w : view.warnings)
+        report.warnings.push_back(std::move(w));
+
+    std::vector<ext2_ino_t> inos;
+    inos.reserve(view.files.size());
+    for (const auto& f : view.files)
+        inos.push_back(static_cast<ext2_ino_t>(f.ino));
+    const auto t_walk = std::chrono::steady_clock::now();
+    const auto disk = E4I_TRY(read_disk_inodes(fs, inos));
+    const auto t_disk = std::chrono::steady_clock::now();
+
+    // Files inline on disk are compared from what was captured (raw inode and
+    // page-cache bytes) after the thaw; the others need the disk now.
+    Checker checker(fs, root_fd, options, report);
+    std::vector<std::pair<const KernelFile*, const DiskInode*>> after_thaw;
+    after_thaw.reserve(view.files.size());
+    std::size_t n = 0;
+    for (const auto& k : view.files) {
+        if (guard && (++n & 1023) == 0 && guard->expired())
+            return std::unexpected(plain_error(
+                ExitCode::operational,
+                fmt::format("the check did not finish within --max-freeze {} s; thawed, results discarded",
+                            options.max_freeze.count() / 1000.0),
+                report.mountpoint));
+        const DiskInode& d = disk.at(static_cast<ext2_ino_t>(k.ino));
+        if (disk_inline_flag(d.raw))
+            after_thaw.emplace_back(&k, &d);
+        else
+            checker.compare(k, d);
+    }
+    if (std::getenv("E4I_DEBUG_TIMING")) {
+        auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+        const auto t_cmp = std::chrono::steady_clock::now();
+        fmt::print(stderr, "timing: setup, freeze and open {:.1f} ms, walk {:.1f} ms, disk {:.1f} ms, compare under freeze {:.1f} ms\n",
+                   ms(t0, t_open), ms(t_open, t_walk), ms(t_walk, t_disk), ms(t_disk, t_cmp));
+    }
+    if (guard) {
+        if (options.hold_freeze.count() > 0) {
+            fmt::print(stderr, "e4inline: holding the freeze of {} for {} ms (testing hook)\n", report.mountpoint,
+                       options.hold_freeze.count());
+            std::fflush(stderr);
+            std::this_thread::sleep_for(options.hold_freeze);
+        }
+        E4I_TRY(guard->thaw());
+        report.freeze_ms = static_cast<double>(guard->held().count()) / 1000.0;
+    }
+    for (const auto& [k, d] : after_thaw)
+        checker.compare(*k, *d);
+    std::stable_sort(report.mismatches.begin(), report.mismatches.end(),
+                     [](const Mismatch& a, const Mismatch& b) { return a.path < b.path; });
+    std::sort(report.warnings.begin(), report.warnings.end());
+    report.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+}
+
+}  // namespace e4inline

@@ -1,0 +1,351 @@
+#include "e4inline/kernel_view.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "e4inline/ondisk.hpp"
+
+namespace e4inline {
+
+namespace {
+
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Fd& operator=(Fd&&) = delete;
+    ~Fd() {
+        if (fd_ >= 0)
+            close(fd_);
+    }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+// O_NOATIME keeps the check from dirtying inodes, but the kernel allows it
+// only to the owner or CAP_FOWNER (snapshot may run unprivileged).
+int open_noatime(int dir_fd, const char* name, int flags) {
+    const int fd = openat(dir_fd, name, flags | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        return openat(dir_fd, name, flags);
+    return fd;
+}
+
+struct DirCloser {
+    void operator()(DIR* d) const { closedir(d); }
+};
+
+std::string join(const std::string& dir, const char* name) {
+    return dir == "/" ? "/" + std::string(name) : dir + "/" + name;
+}
+
+// FS_IOC_GETFLAGS takes an int on every architecture Linux cares about
+// (the ioctl's nominal long is a historical mistake the kernel documents).
+void read_flags(int fd, KernelFile& f) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+        f.has_flags = true;
+        f.flags = static_cast<std::uint32_t>(flags);
+    }
+}
+
+void read_fiemap(int fd, KernelFile& f) {
+    constexpr unsigned max_extents = 4;
+    alignas(struct fiemap) unsigned char buf[sizeof(struct fiemap) + max_extents * sizeof(struct fiemap_extent)]{};
+    auto* fm = reinterpret_cast<struct fiemap*>(buf);
+    fm->fm_start = 0;
+    fm->fm_length = FIEMAP_MAX_OFFSET;
+    fm->fm_extent_count = max_extents;
+    if (ioctl(fd, FS_IOC_FIEMAP, fm) != 0)
+        return;
+    f.has_fiemap = true;
+    for (unsigned i = 0; i < fm->fm_mapped_extents && i < max_extents; ++i)
+        f.extents.push_back({fm->fm_extents[i].fe_logical, fm->fm_extents[i].fe_physical,
+                             fm->fm_extents[i].fe_length, fm->fm_extents[i].fe_flags});
+}
+
+bool read_all(int fd, std::vector<std::uint8_t>& out, std::uint64_t size) {
+    out.resize(size);
+    std::uint64_t done = 0;
+    while (done < size) {
+        const ssize_t n = pread(fd, out.data() + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            break;
+        done += static_cast<std::uint64_t>(n);
+    }
+    out.resize(done);
+    return true;
+}
+
+// Directories waiting to be read, shared by the walking threads. A thread
+// that finds a subdirectory queues it instead of descending, so the walk
+// spreads over the threads whatever the shape of the tree.
+class DirQueue {
+public:
+    void push(std::string path) {
+        std::lock_guard lock(mu_);
+        todo_.push_back(std::move(path));
+        cv_.notify_one();
+    }
+    // The next directory, or nothing when every thread is idle and the queue empty.
+    std::optional<std::string> pop() {
+        std::unique_lock lock(mu_);
+        --busy_;
+        if (busy_ == 0 && todo_.empty())
+            cv_.notify_all();
+        cv_.wait(lock, [&] { return !todo_.empty() || busy_ == 0; });
+        if (todo_.empty())
+            return std::nullopt;
+        ++busy_;
+        std::string p = std::move(todo_.front());
+        todo_.pop_front();
+        return p;
+    }
+    explicit DirQueue(int threads) : busy_(threads) {}
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> todo_;
+    int busy_;
+};
+
+class Walker {
+public:
+    Walker(dev_t dev, const KernelViewOptions& options, KernelView& view, DirQueue* queue = nullptr)
+        : dev_(dev), opt_(options), view_(view), queue_(queue) {}
+
+    // One directory entry NAME of the directory open as DIR_FD, of type D_TYPE.
+    void visit(int dir_fd, const std::string& path, const char* name, unsigned char d_type) {
+        switch (d_type) {
+        case DT_DIR: visit_dir(dir_fd, path, name); break;
+        case DT_REG: visit_regular(dir_fd, path, name); break;
+        case DT_LNK: visit_symlink(dir_fd, path, name); break;
+        case DT_UNKNOWN: {
+            struct stat st{};
+            if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+                return warn(path, errno, "looking up");
+            if (S_ISDIR(st.st_mode)) visit_dir(dir_fd, path, name);
+            else if (S_ISREG(st.st_mode)) visit_regular(dir_fd, path, name);
+            else if (S_ISLNK(st.st_mode)) visit_symlink(dir_fd, path, name);
+            else ++view_.skipped;
+            break;
+        }
+        default: ++view_.skipped;
+        }
+    }
+
+    void visit_dir(int parent_fd, const std::string& path, const char* name) {
+        Fd fd(open_noatime(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd)
+            return warn(path, errno, "opening");
+        struct stat st{};
+        if (fstat(fd.get(), &st) != 0)
+            return warn(path, errno, "stat of");
+        if (st.st_dev != dev_) {
+            ++view_.skipped;  // another mount on top of this directory
+            return;
+        }
+        KernelFile f;
+        f.path = path;
+        f.ino = st.st_ino;
+        f.type = FileType::directory;
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        read_flags(fd.get(), f);
+        if (opt_.fiemap && f.kernel_inline())
+            read_fiemap(fd.get(), f);
+        // readdir owns a duplicate: closing the DIR must not close our fd.
+        const int dup_fd = fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
+        std::unique_ptr<DIR, DirCloser> dir(dup_fd >= 0 ? fdopendir(dup_fd) : nullptr);
+        if (!dir) {
+            if (dup_fd >= 0)
+                close(dup_fd);
+            return warn(path, errno, "reading directory");
+        }
+        struct Child {
+            std::string name;
+            unsigned char type;
+        };
+        std::vector<Child> children;
+        errno = 0;
+        while (const dirent* d = readdir(dir.get())) {
+            if (std::strcmp(d->d_name, ".") == 0)
+                continue;
+            if (std::strcmp(d->d_name, "..") == 0) {
+                f.dotdot = d->d_ino;
+                continue;
+            }
+            f.entries.push_back({d->d_name, d->d_ino});
+            children.push_back({d->d_name, d->d_type});
+        }
+        view_.files.push_back(std::move(f));
+        for (const auto& c : children) {
+            if (queue_ && c.type == DT_DIR)
+                queue_->push(join(path, c.name.c_str()));
+            else
+                visit(fd.get(), join(path, c.name.c_str()), c.name.c_str(), c.type);
+        }
+    }
+
+    void visit_regular(int dir_fd, const std::string& path, const char* name) {
+        Fd fd(open_noatime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+        if (!fd)
+            return warn(path, errno, "opening");
+        struct stat st{};
+        if (fstat(fd.get(), &st) != 0)
+            return warn(path, errno, "stat of");
+        if (st.st_dev != dev_ || !S_ISREG(st.st_mode)) {
+            ++view_.skipped;
+            return;
+        }
+        KernelFile f;
+        f.path = path;
+        f.ino = st.st_ino;
+        f.type = FileType::regular;
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        read_flags(fd.get(), f);
+        if (opt_.fiemap && f.kernel_inline())
+            read_fiemap(fd.get(), f);
+        if (opt_.read_content && (!opt_.inline_only || f.kernel_inline())) {
+            if (f.size > opt_.max_buffered)
+                f.deferred = true;
+            else if (!read_all(fd.get(), f.bytes, f.size))
+                return warn(path, errno, "reading");
+        }
+        view_.files.push_back(std::move(f));
+    }
+
+    void visit_symlink(int dir_fd, const std::string& path, const char* name) {
+        struct stat st{};
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return warn(path, errno, "stat of");
+        if (st.st_dev != dev_ || !S_ISLNK(st.st_mode)) {
+            ++view_.skipped;
+            return;
+        }
+        KernelFile f;
+        f.path = path;
+        f.ino = st.st_ino;
+        f.type = FileType::symlink;
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        if (opt_.read_content) {
+            f.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);
+            const ssize_t n = readlinkat(dir_fd, name, reinterpret_cast<char*>(f.bytes.data()), f.bytes.size());
+            if (n < 0)
+                return warn(path, errno, "reading the symlink");
+            f.bytes.resize(static_cast<std::size_t>(n));
+        }
+        view_.files.push_back(std::move(f));
+    }
+
+    void warn(const std::string& path, int err, const char* op) {
+        view_.warnings.push_back(fmt::format("{} while {} {}", std::strerror(err), op, path));
+    }
+
+private:
+    dev_t dev_;
+    const KernelViewOptions& opt_;
+    KernelView& view_;
+    DirQueue* queue_;
+};
+
+}  // namespace
+
+bool KernelFile::kernel_inline() const { return has_flags && (flags & ondisk::fl_inline_data); }
+
+std::string path_in_mount(const std::string& mountpoint, const std::string& path) {
+    std::string p = path;
+    if (mountpoint != "/" && p.compare(0, mountpoint.size(), mountpoint) == 0 &&
+        (p.size() == mountpoint.size() || p[mountpoint.size()] == '/'))
+        p = p.substr(mountpoint.size());
+    // Normalise: one leading slash, no trailing slash, no empty components.
+    std::string out;
+    std::size_t i = 0;
+    while (i < p.size()) {
+        while (i < p.size() && p[i] == '/')
+            ++i;
+        const std::size_t j = p.find('/', i);
+        const std::string part = p.substr(i, j == std::string::npos ? std::string::npos : j - i);
+        if (!part.empty() && part != ".")
+            out += "/" + part;
+        i = j == std::string::npos ? p.size() : j;
+    }
+    return out.empty() ? "/" : out;
+}
+
+Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& mountpoint,
+                                    const std::vector<std::string>& paths, const KernelViewOptions& options) {
+    KernelView view;
+    const int threads = std::max(1, options.threads);
+    DirQueue queue(threads);
+    Walker first(dev, options, view, &queue);
+    std::vector<std::string> todo = paths;
+    if (todo.empty())
+        todo.push_back("/");
+    for (const auto& given : todo) {
+        const std::string p = path_in_mount(mountpoint, given);
+        if (p == "/") {
+            queue.push("/");
+            continue;
+        }
+        const auto slash = p.rfind('/');
+        const std::string parent = slash == 0 ? "." : p.substr(1, slash - 1);
+        const std::string name = p.substr(slash + 1);
+        Fd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct stat st{};
+        if (!dir || fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return std::unexpected(errno_error(errno, "looking up", given, mountpoint));
+        if (S_ISDIR(st.st_mode))
+            queue.push(p);
+        else
+            first.visit(dir.get(), p, name.c_str(), DT_UNKNOWN);
+    }
+    // Each thread fills its own view; they are joined at the end.
+    std::vector<KernelView> views(static_cast<std::size_t>(threads));
+    auto work = [&](KernelView& mine) {
+        Walker w(dev, options, mine, &queue);
+        while (auto dir = queue.pop()) {
+            const std::string rel = *dir == "/" ? "." : dir->substr(1);
+            w.visit_dir(mount_fd, *dir, rel.c_str());
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(work, std::ref(views[static_cast<std::size_t>(t)]));
+    work(views[0]);
+    for (auto& t : pool)
+        t.join();
+    for (auto& v : views) {
+        view.files.insert(view.files.end(), std::make_move_iterator(v.files.begin()),
+                          std::make_move_iterator(v.files.end()));
+        view.skipped += v.skipped;
+        view.warnings.insert(view.warnings.end(), v.warnings.begin(), v.warnings.end());
+    }
+    return view;
+}
+
+}  // namespace e4inline

@@ -1,0 +1,146 @@
+// How a CrosscheckReport is shown: text for people, JSON for programs.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "e4inline/crosscheck.hpp"
+
+namespace e4inline {
+
+namespace {
+
+// One hexdump row of up to 16 bytes: "00000030  61 62 ...  |ab..|".
+std::string hex_row(std::span<const std::uint8_t> bytes, std::uint64_t offset) {
+    std::string hex, ascii;
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i < bytes.size()) {
+            hex += fmt::format("{:02x} ", bytes[i]);
+            ascii += (bytes[i] >= 0x20 && bytes[i] < 0x7f) ? static_cast<char>(bytes[i]) : '.';
+        } else {
+            hex += "   ";
+        }
+    }
+    return fmt::format("{:08x}  {} |{}|", offset, hex, ascii);
+}
+
+std::span<const std::uint8_t> row(const std::vector<std::uint8_t>& v, std::size_t from) {
+    if (from >= v.size())
+        return {};
+    return std::span<const std::uint8_t>(v).subspan(from, std::min<std::size_t>(16, v.size() - from));
+}
+
+std::string hex_string(std::span<const std::uint8_t> bytes) {
+    std::string out;
+    for (auto b : bytes)
+        out += fmt::format("{:02x}", b);
+    return out;
+}
+
+// JSON strings must be valid UTF-8; paths are arbitrary bytes.
+std::string json_safe(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s)
+        out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
+    return out;
+}
+
+std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
+    std::map<std::string, std::size_t> counts;
+    for (const auto& m : r.mismatches)
+        ++counts[mismatch_kind_name(m.kind)];
+    return counts;
+}
+
+}  // namespace
+
+std::string crosscheck_text(const CrosscheckReport& r) {
+    std::string t;
+    t += fmt::format("crosscheck {} on {}", r.mountpoint, r.device);
+    if (!r.backing_file.empty())
+        t += fmt::format(" (loop device of {})", r.backing_file);
+    t += fmt::format(", UUID {}\n", r.uuid);
+    for (const auto& m : r.mismatches) {
+        t += fmt::format("{} (inode {}, {}): {} mismatch: kernel {}, disk {}", m.path, m.ino, file_type_name(m.type),
+                         mismatch_kind_name(m.kind), m.kernel, m.disk);
+        if (m.has_offset)
+            t += fmt::format("; first difference at offset {}", m.offset);
+        t += '\n';
+        if (m.has_offset) {
+            for (std::size_t from = 0; from < 32; from += 16) {
+                const auto k = row(m.kernel_window, from), d = row(m.disk_window, from);
+                if (k.empty() && d.empty())
+                    break;
+                t += "    kernel " + hex_row(k, m.window_offset + from) + '\n';
+                t += "    disk   " + hex_row(d, m.window_offset + from) + '\n';
+            }
+        }
+    }
+    for (const auto& w : r.warnings)
+        t += "warning: " + w + '\n';
+    const auto& c = r.counts;
+    t += fmt::format("checked {} inodes ({} regular, {} directories, {} symlinks; {} inline on disk), {} bytes; "
+                     "{} skipped\n",
+                     c.files, c.regular, c.directories, c.symlinks, c.inline_files, c.bytes, c.skipped);
+    if (r.frozen)
+        t += fmt::format("frozen for {:.1f} ms; {:.1f} ms in all\n", r.freeze_ms, r.total_ms);
+    else
+        t += fmt::format("not frozen (syncfs); {:.1f} ms in all\n", r.total_ms);
+    if (r.mismatches.empty()) {
+        t += "all equal\n";
+    } else {
+        std::string kinds;
+        for (const auto& [k, n] : kind_counts(r))
+            kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", k, n);
+        t += fmt::format("{} mismatches ({})\n", r.mismatches.size(), kinds);
+    }
+    return t;
+}
+
+nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
+    using nlohmann::ordered_json;
+    ordered_json j;
+    j["mountpoint"] = json_safe(r.mountpoint);
+    j["device"] = json_safe(r.device);
+    j["backing_file"] = r.backing_file.empty() ? ordered_json() : ordered_json(json_safe(r.backing_file));
+    j["uuid"] = r.uuid;
+    j["frozen"] = r.frozen;
+    j["freeze_ms"] = r.freeze_ms;
+    j["total_ms"] = r.total_ms;
+    const auto& c = r.counts;
+    j["counts"] = {{"inodes", c.files},          {"regular", c.regular},   {"directories", c.directories},
+                   {"symlinks", c.symlinks},     {"inline", c.inline_files}, {"bytes", c.bytes},
+                   {"skipped", c.skipped}};
+    ordered_json ms = ordered_json::array();
+    for (const auto& m : r.mismatches) {
+        ordered_json o;
+        o["path"] = json_safe(m.path);
+        o["inode"] = m.ino;
+        o["type"] = file_type_name(m.type);
+        o["kind"] = mismatch_kind_name(m.kind);
+        o["kernel"] = json_safe(m.kernel);
+        o["disk"] = json_safe(m.disk);
+        o["offset"] = m.has_offset ? ordered_json(m.offset) : ordered_json();
+        if (m.has_offset) {
+            o["window_offset"] = m.window_offset;
+            o["kernel_hex"] = hex_string(m.kernel_window);
+            o["disk_hex"] = hex_string(m.disk_window);
+        } else {
+            o["window_offset"] = nullptr;
+            o["kernel_hex"] = nullptr;
+            o["disk_hex"] = nullptr;
+        }
+        ms.push_back(std::move(o));
+    }
+    j["mismatches"] = std::move(ms);
+    ordered_json kinds = ordered_json::object();
+    for (const auto& [k, n] : kind_counts(r))
+        kinds[k] = n;
+    j["summary"] = {{"equal", r.equal()}, {"mismatches", r.mismatches.size()}, {"by_kind", kinds}};
+    ordered_json ws = ordered_json::array();
+    for (const auto& w : r.warnings)
+        ws.push_back(json_safe(w));
+    j["warnings"] = std::move(ws);
+    return j;
+}
+
+}  // namespace e4inline

@@ -1,0 +1,60 @@
+// FreezeGuard: a filesystem frozen with FIFREEZE for as long as the guard
+// lives, and never longer. The kernel keeps a freeze after the process that
+// made it dies, so the guard thaws in its destructor, from SIGINT/SIGTERM
+// handlers, and through a watchdog process that survives SIGKILL of its parent
+// and thaws when the parent's end of a pipe closes or when the freeze has
+// lasted longer than its bound.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "e4inline/error.hpp"
+
+namespace e4inline {
+
+struct FreezeOptions {
+    // The watchdog thaws after this long even if the holder is still alive;
+    // the holder's own thaw then reports the freeze as broken.
+    std::chrono::milliseconds max_freeze{10000};
+    bool watchdog = true;          // fork a watchdog before freezing
+    bool signal_handlers = true;   // thaw from SIGINT, SIGTERM, SIGHUP, SIGQUIT
+};
+
+class FreezeGuard {
+public:
+    // Freeze the filesystem mounted on MOUNTPOINT (FIFREEZE on a directory fd).
+    static Result<FreezeGuard> freeze(const std::string& mountpoint, const FreezeOptions& options = {});
+
+    FreezeGuard(FreezeGuard&&) noexcept;
+    FreezeGuard& operator=(FreezeGuard&&) = delete;
+    FreezeGuard(const FreezeGuard&) = delete;
+    FreezeGuard& operator=(const FreezeGuard&) = delete;
+    ~FreezeGuard();
+
+    // FITHAW now. An error when the filesystem was no longer frozen (the
+    // watchdog thawed it at max_freeze, or someone else did): whatever was
+    // read under the freeze may then not be consistent.
+    Result<void> thaw();
+
+    bool frozen() const { return frozen_; }
+    // How long the filesystem has been (or was, once thawed) frozen.
+    std::chrono::microseconds held() const;
+    // Whether the deadline given by max_freeze has passed.
+    bool expired() const;
+
+private:
+    FreezeGuard() = default;
+    void release_watchdog(bool thawed);
+    int fd_ = -1;
+    pid_t watchdog_ = -1;
+    int watchdog_pipe_ = -1;
+    bool frozen_ = false;
+    std::string mountpoint_;
+    std::chrono::steady_clock::time_point start_{}, end_{};
+    std::chrono::milliseconds max_freeze_{0};
+};
+
+}  // namespace e4inline

@@ -1,0 +1,115 @@
+// e4inline crosscheck: the kernel's page cache against the inline bytes on disk.
+#include <getopt.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+
+#include "command.hpp"
+#include "e4inline/crosscheck.hpp"
+#include "e4inline/snapshot.hpp"
+
+namespace e4inline::cli {
+
+namespace {
+
+bool parse_seconds(const char* text, std::chrono::milliseconds& out) {
+    char* end = nullptr;
+    const double s = std::strtod(text, &end);
+    if (!end || *end || end == text || !(s > 0) || s > 86400)
+        return false;
+    out = std::chrono::milliseconds(static_cast<long long>(s * 1000));
+    return true;
+}
+
+int run_crosscheck(const Command& self, int argc, char** argv) {
+    bool json = false;
+    std::string manifest;
+    CrosscheckOptions options;
+    static const option longopts[] = {{"json", no_argument, nullptr, 'j'},
+                                      {"no-freeze", no_argument, nullptr, 'n'},
+                                      {"inline-only", no_argument, nullptr, 'i'},
+                                      {"max-freeze", required_argument, nullptr, 'm'},
+                                      {"manifest", required_argument, nullptr, 'M'},
+                                      {"threads", required_argument, nullptr, 't'},
+                                      {"prewarm", no_argument, nullptr, 'p'},
+                                      {"help", no_argument, nullptr, 'h'},
+                                      {nullptr, 0, nullptr, 0}};
+    optind = 1;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:ph", longopts, nullptr)) != -1;) {
+        switch (c) {
+        case 'j': json = true; break;
+        case 'n': options.freeze = false; break;
+        case 'i': options.inline_only = true; break;
+        case 'm':
+            if (!parse_seconds(optarg, options.max_freeze))
+                return usage_error(self, std::string("--max-freeze wants a positive number of seconds, not '") +
+                                             optarg + "'");
+            break;
+        case 'M': manifest = optarg; break;
+        case 'p': options.prewarm = true; break;
+        case 't': {
+            char* end = nullptr;
+            const long t = std::strtol(optarg, &end, 10);
+            if (!end || *end || t < 1 || t > 64)
+                return usage_error(self, std::string("--threads wants 1..64, not '") + optarg + "'");
+            options.threads = static_cast<int>(t);
+            break;
+        }
+        case 'h': return print_help(self);
+        default:
+            return usage_error(self, optopt ? std::string("option '") + argv[optind - 1] + "' needs an argument"
+                                            : std::string("unknown option '") + argv[optind - 1] + "'");
+        }
+    }
+    if (!manifest.empty()) {
+        if (argc - optind != 1)
+            return usage_error(self, "--manifest takes exactly one IMAGE");
+        auto r = check_manifest(manifest, argv[optind]);
+        if (!r)
+            return report(r.error());
+        if (json)
+            std::cout << manifest_check_json(*r).dump(2) << '\n';
+        else
+            std::cout << manifest_check_text(*r);
+        return r->equal() ? 0 : 1;
+    }
+    if (argc - optind < 1)
+        return usage_error(self, "a MOUNTPOINT is required");
+    const std::string mountpoint = argv[optind++];
+    const std::vector<std::string> paths(argv + optind, argv + argc);
+    // Testing hook for the watchdog test: hold the freeze this long.
+    if (const char* hold = std::getenv("E4INLINE_TEST_HOLD_FREEZE_MS"))
+        options.hold_freeze = std::chrono::milliseconds(std::atoll(hold));
+    if (!options.freeze)
+        std::cerr << "e4inline: warning: --no-freeze: syncing instead of freezing; concurrent writers can cause "
+                     "false reports\n";
+    auto r = crosscheck(mountpoint, paths, options);
+    if (!r)
+        return report(r.error());
+    if (json)
+        std::cout << crosscheck_json(*r).dump(2) << '\n';
+    else
+        std::cout << crosscheck_text(*r);
+    return r->equal() ? 0 : 1;
+}
+
+}  // namespace
+
+extern const Command crosscheck_command{
+    "crosscheck",
+    "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] MOUNTPOINT [PATH...]\n"
+    "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
+    "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
+    "  -j, --json            print the JSON document described in e4inline(8)\n"
+    "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
+    "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"
+    "  -m, --max-freeze S    never hold the freeze longer than S seconds (default 10)\n"
+    "  -p, --prewarm         read everything once before freezing: a shorter freeze from cold caches\n"
+    "  -t, --threads N       read the kernel's view with N threads (default 2)\n"
+    "  -M, --manifest FILE   compare IMAGE offline against a manifest made by `e4inline snapshot`\n",
+    run_crosscheck,
+};
+
+}  // namespace e4inline::cli
