@@ -4,6 +4,7 @@
 #include <map>
 
 #include "e4inline/crosscheck.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline {
 
@@ -27,21 +28,6 @@ std::span<const std::uint8_t> row(const std::vector<std::uint8_t>& v, std::size_
     if (from >= v.size())
         return {};
     return std::span<const std::uint8_t>(v).subspan(from, std::min<std::size_t>(16, v.size() - from));
-}
-
-std::string hex_string(std::span<const std::uint8_t> bytes) {
-    std::string out;
-    for (auto b : bytes)
-        out += fmt::format("{:02x}", b);
-    return out;
-}
-
-// JSON strings must be valid UTF-8; paths are arbitrary bytes.
-std::string json_safe(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s)
-        out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
-    return out;
 }
 
 std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
@@ -99,9 +85,9 @@ std::string crosscheck_text(const CrosscheckReport& r) {
 nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     using nlohmann::ordered_json;
     ordered_json j;
-    j["mountpoint"] = json_safe(r.mountpoint);
-    j["device"] = json_safe(r.device);
-    j["backing_file"] = r.backing_file.empty() ? ordered_json() : ordered_json(json_safe(r.backing_file));
+    j["mountpoint"] = printable(r.mountpoint);
+    j["device"] = printable(r.device);
+    j["backing_file"] = r.backing_file.empty() ? ordered_json() : ordered_json(printable(r.backing_file));
     j["uuid"] = r.uuid;
     j["frozen"] = r.frozen;
     j["freeze_ms"] = r.freeze_ms;
@@ -113,12 +99,12 @@ nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     ordered_json ms = ordered_json::array();
     for (const auto& m : r.mismatches) {
         ordered_json o;
-        o["path"] = json_safe(m.path);
+        o["path"] = printable(m.path);
         o["inode"] = m.ino;
         o["type"] = file_type_name(m.type);
         o["kind"] = mismatch_kind_name(m.kind);
-        o["kernel"] = json_safe(m.kernel);
-        o["disk"] = json_safe(m.disk);
+        o["kernel"] = printable(m.kernel);
+        o["disk"] = printable(m.disk);
         o["offset"] = m.has_offset ? ordered_json(m.offset) : ordered_json();
         if (m.has_offset) {
             o["window_offset"] = m.window_offset;
@@ -138,7 +124,7 @@ nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     j["summary"] = {{"equal", r.equal()}, {"mismatches", r.mismatches.size()}, {"by_kind", kinds}};
     ordered_json ws = ordered_json::array();
     for (const auto& w : r.warnings)
-        ws.push_back(json_safe(w));
+        ws.push_back(printable(w));
     j["warnings"] = std::move(ws);
     return j;
 }

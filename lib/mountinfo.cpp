@@ -17,10 +17,7 @@
 
 namespace e4inline {
 
-namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape(std::string_view s) {
+std::string unescape_mount_field(std::string_view s) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '\\' && i + 4 <= s.size()) {
@@ -36,6 +33,8 @@ std::string unescape(std::string_view s) {
     }
     return out;
 }
+
+namespace {
 
 bool is_under(const std::string& path, const std::string& dir) {
     if (dir == "/")
@@ -65,11 +64,11 @@ std::optional<MountInfo> parse_line(const std::string& line) {
     std::from_chars(majmin.data(), majmin.data() + colon, maj);
     std::from_chars(majmin.data() + colon + 1, majmin.data() + majmin.size(), min);
     m.dev = makedev(maj, min);
-    m.root = unescape(root);
-    m.mountpoint = unescape(point);
+    m.root = unescape_mount_field(root);
+    m.mountpoint = unescape_mount_field(point);
     m.options = opts;
     m.fstype = fstype;
-    m.source = unescape(source);
+    m.source = unescape_mount_field(source);
     return m;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "e4inline/ondisk.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline {
 
@@ -25,35 +26,6 @@ constexpr FlagName flag_names[] = {
     {0x00200000, "EA_INODE"},  {0x02000000, "DAX"},         {0x10000000, "INLINE_DATA"},
     {0x20000000, "PROJINHERIT"}, {0x40000000, "CASEFOLD"},
 };
-
-std::string c_quoted(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\')
-            out += fmt::format("\\{}", static_cast<char>(c));
-        else if (c < 0x20 || c >= 0x7f)
-            out += fmt::format("\\x{:02x}", c);
-        else
-            out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
-
-std::string hex_string(std::span<const std::uint8_t> bytes) {
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes)
-        out += fmt::format("{:02x}", b);
-    return out;
-}
-
-// JSON strings must be valid UTF-8; names on disk are arbitrary bytes.
-std::string json_safe(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s)
-        out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
-    return out;
-}
 
 const char* region_name(int region) { return region == 0 ? "i_block" : "system.data"; }
 
@@ -200,7 +172,7 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
     }
     ordered_json xattrs = ordered_json::array();
     for (const auto& e : l.xattrs)
-        xattrs.push_back({{"name", json_safe(e.full_name())},
+        xattrs.push_back({{"name", printable(e.full_name())},
                           {"index", e.name_index},
                           {"entry_offset", e.entry_offset},
                           {"value_offs", e.value_offs},
@@ -217,7 +189,7 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
         ordered_json entries = ordered_json::array();
         for (const auto& d : l.dir_entries)
             entries.push_back({{"inode", d.inode},
-                               {"name", json_safe(d.name)},
+                               {"name", printable(d.name)},
                                {"rec_len", d.rec_len},
                                {"name_len", d.name_len},
                                {"file_type", d.file_type},
@@ -227,7 +199,7 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
     } else {
         j["directory"] = nullptr;
     }
-    j["symlink_target"] = l.symlink_target ? ordered_json(json_safe(*l.symlink_target)) : ordered_json();
+    j["symlink_target"] = l.symlink_target ? ordered_json(printable(*l.symlink_target)) : ordered_json();
     j["checksum"] = in.checksum_checked ? ordered_json(in.checksum_ok ? "ok" : "bad") : ordered_json("n/a");
     ordered_json problems = ordered_json::array();
     for (const auto& p : l.issues)

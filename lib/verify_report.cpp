@@ -2,19 +2,12 @@
 // documented in e4inline(8) (keys are stable).
 #include <fmt/format.h>
 
+#include "e4inline/text.hpp"
 #include "e4inline/verify.hpp"
 
 namespace e4inline {
 
 namespace {
-
-// Names on disk are arbitrary bytes; JSON strings must be UTF-8.
-std::string printable(std::string_view s) {
-    std::string out;
-    for (unsigned char c : s)
-        out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
-    return out;
-}
 
 std::string bucket_label(std::size_t i) {
     const auto& limits = InlineSummary::size_bucket_limits;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "e4inline/error.hpp"
 
@@ -38,6 +39,10 @@ struct DeviceProbe {
     std::string type;  // libblkid TYPE ("ext4", "ext2", ...)
     std::string uuid;  // libblkid UUID, the lower-case 8-4-4-4-12 form
 };
+
+// /proc/self/mounts and mountinfo write space, tab, newline and backslash
+// in a field as \ooo; this gives the bytes back.
+std::string unescape_mount_field(std::string_view field);
 
 // Probe DEVICE's superblock with libblkid.
 Result<DeviceProbe> probe_device(const std::string& device);
