@@ -32,6 +32,7 @@ check "the report is the guest's stress report" grep -q '"workload": "truncate-d
 check "the guest's kernel log came back" [ -s "$T/run/dmesg" ]
 check "the image left behind is fsck-clean" fsck_clean "$T/run/image"
 check "the image holds what the guest's workload wrote" image_matches_report "$T/run/image" "$T/run/stdout"
+check "e4inline-vm checked the files on the unmounted image itself" grep -qE '^  "image_check": \{"files": [1-9][0-9]*, "mismatches": \[\]\}' "$T/run.json"
 
 # A dangerous workload is allowed in the guest without --in-vm (the marker), which
 # we show without running one: the refusal test inverted, on a workload that never
