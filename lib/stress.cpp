@@ -250,6 +250,14 @@ Result<StressReport> run_stress(const StressOptions& o) {
             ctx.files.clear();  // what must survive is what the last iteration left
             E4I_TRY(iteration(ctx, r.iterations));
             ++r.iterations;
+            // The log is read after every iteration so that the first failure is timed.
+            for (auto& f : klog.read_findings())
+                r.kernel_log.push_back(std::move(f));
+            if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
+                r.first_failure_seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (o.stop_on_failure && r.first_failure_seconds >= 0)
+                break;
         }
     }
     int dirfd = ::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -264,7 +272,10 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.files = std::move(ctx.files);
     std::ranges::sort(r.files, {}, &StressFileExpectation::file);
     r.crosscheck = post_workload_crosscheck(o.mountpoint, r.files);
-    r.kernel_log = klog.read_findings();
+    for (auto& f : klog.read_findings())
+        r.kernel_log.push_back(std::move(f));
+    if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !r.mismatches.empty()))
+        r.first_failure_seconds = r.seconds;
     r.verdict = verdict_of(r);
     if (o.clean)
         std::filesystem::remove_all(ctx.dir, ec);
@@ -283,6 +294,10 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
     j["operations"] = r.operations;
     j["expected_errors"] = r.expected_errors;
     j["seconds"] = std::round(r.seconds * 1000) / 1000;
+    if (r.first_failure_seconds >= 0)
+        j["first_failure_seconds"] = std::round(r.first_failure_seconds * 1000) / 1000;
+    else
+        j["first_failure_seconds"] = nullptr;
     j["mismatches"] = nlohmann::ordered_json::array();
     for (const auto& m : r.mismatches)
         j["mismatches"].push_back({{"file", m.file}, {"offset", m.offset}, {"detail", m.detail}});
@@ -309,6 +324,8 @@ std::string stress_text(const StressReport& r) {
     for (const auto& k : r.kernel_log)
         s += fmt::format("  {}: {}\n", k.kind, k.line);
     s += fmt::format("Cross-check: {}\n", r.crosscheck.ran ? r.crosscheck.status : "not run (" + r.crosscheck.status + ")");
+    if (r.first_failure_seconds >= 0)
+        s += fmt::format("First failure: after {:.1f}s\n", r.first_failure_seconds);
     s += fmt::format("Verdict: {}\n", r.verdict);
     return s;
 }

@@ -31,12 +31,13 @@ int run_stress_command(const Command& self, int argc, char** argv) {
                                       {"json", no_argument, nullptr, 'j'},
                                       {"in-vm", no_argument, nullptr, 'V'},
                                       {"clean", no_argument, nullptr, 'c'},
+                                      {"stop-on-failure", no_argument, nullptr, 'x'},
                                       {"list", no_argument, nullptr, 'l'},
                                       {"help", no_argument, nullptr, 'h'},
                                       {nullptr, 0, nullptr, 0}};
     optind = 1;
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "w:t:d:n:s:jclh", longopts, nullptr)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "w:t:d:n:s:jcxlh", longopts, nullptr)) != -1;) {
         double v = 0;
         switch (c) {
         case 'w': o.workload = optarg; break;
@@ -63,6 +64,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
         case 'j': json = true; break;
         case 'V': o.in_vm = true; break;
         case 'c': o.clean = true; break;
+        case 'x': o.stop_on_failure = true; break;
         case 'l': list = true; break;
         case 'h': return print_help(self);
         default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
@@ -95,7 +97,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
 
 extern const Command stress_command{
     "stress",
-    "--workload NAME [--threads N] [--duration S | --iterations N] [--seed S] [--json] [--in-vm] MOUNTPOINT",
+    "--workload NAME [--threads N] [--duration S | --iterations N] [--seed S] [--json] [--in-vm] [--stop-on-failure] MOUNTPOINT",
     "run an inline-data race or integrity workload and report mismatches and kernel-log findings",
     "  -w, --workload NAME   the workload (--list shows them all)\n"
     "  -t, --threads N       worker threads (default 2)\n"
@@ -104,6 +106,7 @@ extern const Command stress_command{
     "  -s, --seed S          seed for sizes and content (default 1)\n"
     "  -j, --json            the report as JSON\n"
     "      --in-vm           allow a workload that can crash the kernel (only in a throwaway VM)\n"
+    "  -x, --stop-on-failure end after the iteration that found a mismatch or kernel-log finding\n"
     "  -c, --clean           remove the work directory MOUNTPOINT/e4inline-stress afterwards\n"
     "  -l, --list            list the workloads\n",
     run_stress_command,

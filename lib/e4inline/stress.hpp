@@ -26,6 +26,7 @@ struct StressOptions {
     std::uint64_t seed = 1;
     bool in_vm = false;           // --in-vm: the caller vouches for a throwaway kernel
     bool clean = false;           // remove the work directory afterwards
+    bool stop_on_failure = false; // end after the iteration that found something
 };
 
 struct StressMismatch {
@@ -60,6 +61,7 @@ struct StressReport {
     std::uint64_t operations = 0;
     std::uint64_t expected_errors = 0;   // ENOSPC, SIGBUS... the shapes provoke on purpose
     double seconds = 0;
+    double first_failure_seconds = -1;   // when the first mismatch or finding was seen; -1 none
     std::vector<StressMismatch> mismatches;
     std::vector<KernelLogFinding> kernel_log;
     std::vector<StressFileExpectation> files;
