@@ -1,7 +1,7 @@
 #!/bin/sh
 # e4inline-vm with Debian 12's cloud kernel: a safe workload runs to the end in the
 # guest and its report comes back; the image it leaves holds what the report says;
-# a panic and a hang are verdicts of their own. Three short TCG boots, about a minute.
+# a panic and a hang are verdicts of their own. Six short TCG boots, about 100 s.
 . "$E4I_SRCDIR/tests/lib.sh"
 . "$E4I_SRCDIR/tests/stress/common.sh"
 vm=$E4I_SRCDIR/misc/e4inline-vm
@@ -40,6 +40,20 @@ check "e4inline-vm checked the files on the unmounted image itself" grep -qE '^ 
 "$vm" --timeout 120 -o "$T/marker" -- e4inline stress /tmp --workload truncate-sendfile --iterations 1 >/dev/null 2>&1
 if grep -q 'can crash the kernel' "$T/marker/stderr"; then not_ok "in the guest the refusal is not given"; else ok "in the guest the refusal is not given"; fi
 check "in the guest the workload got as far as the filesystem check" grep -q 'not an ext4 filesystem' "$T/marker/stderr"
+
+# The kernel-log scanner end to end: lines written to the guest's /dev/kmsg while a
+# workload runs; the one naming the workload's device counts, the other does not.
+"$vm" --timeout 120 -o "$T/kmsg" -- sh -c 'e4inline stress /mnt --workload truncate-down-up --duration 4 --json &
+    sleep 2
+    echo "EXT4-fs error (device loop9): injected for another device" >/dev/kmsg
+    echo "EXT4-fs error (device vda): injected by the test" >/dev/kmsg
+    wait $!' >/dev/null 2>&1
+rc=$?
+check "a kernel-log finding exits 4" [ $rc -eq 4 ]
+check "the report's verdict is kernel-log" grep -q '^  "verdict": "kernel-log"' "$T/kmsg/stdout"
+check "the finding on the workload's device is reported" grep -q '"line": "EXT4-fs error (device vda): injected by the test"' "$T/kmsg/stdout"
+if grep -q 'loop9' "$T/kmsg/stdout"; then not_ok "a finding on another device is ignored"; else ok "a finding on another device is ignored"; fi
+check "the first failure is timed" grep -qE '^  "first_failure_seconds": [0-9]' "$T/kmsg/stdout"
 
 # A kernel panic is a verdict with its excerpt: sysrq 'c' crashes the guest.
 "$vm" --timeout 120 -o "$T/panic" -- sh -c 'echo c >/proc/sysrq-trigger' >/dev/null 2>"$T/panic.err"
