@@ -5,6 +5,8 @@
 #include "e4inline/stress.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -77,6 +79,25 @@ StressCrossCheck post_workload_crosscheck(const std::string& mountpoint,
     (void)mountpoint;
     (void)files;
     return {false, "not-available", {}};
+}
+
+// Whether the filesystem stores small files inline: a new empty file has EXTENTS_FL,
+// and the first small buffered write makes it inline (ext4_write_inline_data_end),
+// which FS_IOC_GETFLAGS shows at once as EXT4_INLINE_DATA_FL.
+Result<bool> stores_small_files_inline(const std::string& dir) {
+    constexpr unsigned kInlineDataFlag = 0x10000000;
+    std::string probe = dir + "/.inline-probe";
+    int fd = ::open(probe.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return std::unexpected(errno_error(errno, "creating", probe));
+    unsigned flags = 0;
+    bool ok = ::write(fd, "inline?", 7) == 7 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    int err = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    if (!ok)
+        return std::unexpected(errno_error(err, "probing for inline data with", probe));
+    return (flags & kInlineDataFlag) != 0;
 }
 
 std::string verdict_of(const StressReport& r) {
@@ -231,6 +252,13 @@ Result<StressReport> run_stress(const StressOptions& o) {
     std::filesystem::remove_all(ctx.dir, ec);
     if (::mkdir(ctx.dir.c_str(), 0755) != 0)
         return std::unexpected(errno_error(errno, "creating", ctx.dir));
+
+    if (!E4I_TRY(stores_small_files_inline(ctx.dir))) {
+        std::filesystem::remove(ctx.dir, ec);
+        return std::unexpected(plain_error(ExitCode::not_applicable,
+                                           "small files are not stored inline (no inline_data feature?)",
+                                           o.mountpoint));
+    }
 
     StressReport r;
     r.workload = o.workload;

@@ -46,6 +46,14 @@ check "a seed gives the same expected files" [ "$(report_files "$T/again.json")"
 "$E4INLINE" stress "$T/mnt-seed" --workload mmap-convert --iterations 2 >"$T/text.out"
 check "text report ends in a verdict" grep -qx 'Verdict: ok' "$T/text.out"
 
+# ext4 without inline_data: nothing to stress, refused (exit 1) and left as found.
+mke2fs -q -F -t ext4 "$T/plain.img" 8M >/dev/null 2>&1
+mount_loop "$T/plain.img" "$T/mnt-plain"
+"$E4INLINE" stress "$T/mnt-plain" --workload mmap-convert --iterations 1 >/dev/null 2>"$T/err"
+check "ext4 without inline_data is refused with exit 1" [ $? -eq 1 ]
+check "the refusal says small files are not inline" grep -q 'not stored inline' "$T/err"
+check "and leaves no work directory behind" [ ! -e "$T/mnt-plain/e4inline-stress" ]
+
 # Not ext4: refused as not applicable (exit 1).
 mkdir -p "$T/tmpfs"
 if mount -t tmpfs none "$T/tmpfs" 2>/dev/null; then
