@@ -11,6 +11,7 @@ extern const Command verify_command;
 extern const Command craft_command;
 extern const Command crosscheck_command;
 extern const Command snapshot_command;
+extern const Command stress_command;
 
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
@@ -22,6 +23,7 @@ std::span<const Command* const> commands() {
         &craft_command,
         &crosscheck_command,
         &snapshot_command,
+        &stress_command,
     };
     return all;
 }

@@ -1,0 +1,96 @@
+// Inline-data race workloads: the reproducer shapes A-G of the kernel bugs around
+// ext4_page_mkwrite's unlocked conversion, and safe workloads that only check data
+// integrity. Every writer writes content whose final state is known (or one of a
+// known set), so that lost or torn writes are found and not only crashes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "e4inline/error.hpp"
+#include "e4inline/kmsg.hpp"
+
+namespace e4inline {
+
+struct StressOptions {
+    std::string mountpoint;       // a mounted ext4 with inline_data; work goes in a subdirectory
+    std::string workload;
+    unsigned threads = 2;
+    double duration = 0;          // seconds; 0 = bounded by iterations only
+    std::uint64_t iterations = 0; // 0 with duration 0 means the default, 20
+    std::uint64_t seed = 1;
+    bool in_vm = false;           // --in-vm: the caller vouches for a throwaway kernel
+    bool clean = false;           // remove the work directory afterwards
+    bool stop_on_failure = false; // end after the iteration that found something
+};
+
+struct StressMismatch {
+    std::string file;             // relative to the mountpoint, starting with '/'
+    std::uint64_t offset = 0;
+    std::string detail;
+};
+
+// What a file must contain after the run, for a check on the unmounted image
+// (`e4inline cat IMAGE PATH | cksum` prints "CKSUM SIZE").
+struct StressFileExpectation {
+    std::string file;
+    std::uint64_t size = 0;
+    std::uint32_t cksum = 0;      // POSIX cksum(1) CRC of the content
+};
+
+// The post-workload cross-check: whether it ran, and what it said.
+struct StressCrossCheck {
+    bool ran = false;
+    std::string status;           // "not-available" until the crosscheck feature lands
+    std::vector<std::string> findings;
+};
+
+struct StressReport {
+    std::string workload;
+    bool can_crash_kernel = false;
+    std::string mountpoint;
+    std::string device;
+    unsigned threads = 0;
+    std::uint64_t seed = 0;
+    std::uint64_t iterations = 0;
+    std::uint64_t operations = 0;
+    std::uint64_t expected_errors = 0;   // ENOSPC, SIGBUS... the shapes provoke on purpose
+    double seconds = 0;
+    double first_failure_seconds = -1;   // when the first mismatch or finding was seen; -1 none
+    std::vector<StressMismatch> mismatches;
+    std::vector<KernelLogFinding> kernel_log;
+    std::vector<StressFileExpectation> files;
+    StressCrossCheck crosscheck;
+    std::string verdict;                 // "ok", "mismatch", "kernel-log", "mismatch+kernel-log"
+};
+
+struct WorkloadInfo {
+    std::string_view name;
+    std::string_view shape;              // "A".."G" for the reproducers, "" for safe ones
+    bool can_crash_kernel;
+    bool needs_failing_allocation;
+    std::string_view summary;
+};
+
+std::span<const WorkloadInfo> stress_workloads();
+const WorkloadInfo* find_workload(std::string_view name);
+
+// True in the guest booted by e4inline-vm (kernel command line e4inline.vm=1).
+bool running_in_e4inline_vm();
+
+// Refuses (ExitCode::not_applicable) a workload that can crash the kernel unless
+// options.in_vm or running_in_e4inline_vm().
+Result<StressReport> run_stress(const StressOptions& options);
+
+nlohmann::ordered_json stress_json(const StressReport& report);
+std::string stress_text(const StressReport& report);
+
+// POSIX cksum(1): CRC-32 (poly 0x04C11DB7, MSB first) over the data, then its length.
+std::uint32_t posix_cksum(std::string_view data);
+
+}  // namespace e4inline

@@ -1,0 +1,361 @@
+// Running a stress workload: refuse the dangerous ones outside a throwaway kernel,
+// prepare the work directory (and the failing block allocation where the shape needs
+// it), run iterations until the count or the time is used up, then cross-check, read
+// the kernel log and decide the verdict.
+#include "e4inline/stress.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <array>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "e4inline/stress_workload.hpp"
+
+namespace e4inline {
+
+namespace {
+
+constexpr long kExt4SuperMagic = 0xEF53;
+constexpr std::uint64_t kDefaultIterations = 20;
+
+const WorkloadInfo kWorkloads[] = {
+    {"mkwrite-vs-write", "A", true, true,
+     "write faults on a shared mapping racing pwrite/writev/sendfile while allocation fails"},
+    {"fallocate-vs-write", "B", true, true, "failing fallocate racing pwrite/writev/sendfile"},
+    {"mmap-then-fsync", "C", false, false, "pwrite 1 byte, store through a shared mapping, fsync"},
+    {"append-fallocate-enospc", "D", true, true, "write 1, append 120, fallocate 10M failing, sync"},
+    {"truncate-huge-offset", "E", true, false, "ftruncate 30 then pwrite 1 byte at 1 TiB + 5"},
+    {"xattr-vs-write", "F", false, false, "user.* xattrs set and removed racing pwrites near capacity"},
+    {"truncate-sendfile", "G", true, false, "truncate an inline file to 50 MB, then sendfile into it"},
+    {"append-across-capacity", "", false, false, "appends from empty through 60, the capacity, to extents"},
+    {"mmap-convert", "", false, false, "write fault converts a small file, then pwrite across its end"},
+    {"truncate-down-up", "", false, false, "truncate down and up across the inline size, then write"},
+    {"dir-grow-shrink", "", false, false, "inline directories growing into system.data, converting, shrinking"},
+};
+
+// The device ext4 names in its messages for the filesystem at `dir`: the mount
+// source's last component ("/dev/loop3" -> "loop3"), from /proc/self/mountinfo.
+std::string device_of(const std::string& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        return {};
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, majmin;
+        fields >> id >> parent >> majmin;
+        if (majmin != fmt::format("{}:{}", major(st.st_dev), minor(st.st_dev)))
+            continue;
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos)
+            continue;
+        std::istringstream tail(line.substr(dash + 3));
+        std::string fstype, source;
+        tail >> fstype >> source;
+        return source.substr(source.find_last_of('/') + 1);
+    }
+    return {};
+}
+
+// The post-workload cross-check: where the crosscheck feature (page cache against
+// the on-disk inline data under a freeze) plugs in. Until it lands this reports that
+// it did not run; the workloads' own read-back checks stand in for it.
+StressCrossCheck post_workload_crosscheck(const std::string& mountpoint,
+                                          const std::vector<StressFileExpectation>& files) {
+    (void)mountpoint;
+    (void)files;
+    return {false, "not-available", {}};
+}
+
+// Whether the filesystem stores small files inline: a new empty file has EXTENTS_FL,
+// and the first small buffered write makes it inline (ext4_write_inline_data_end),
+// which FS_IOC_GETFLAGS shows at once as EXT4_INLINE_DATA_FL.
+Result<bool> stores_small_files_inline(const std::string& dir) {
+    constexpr unsigned kInlineDataFlag = 0x10000000;
+    std::string probe = dir + "/.inline-probe";
+    int fd = ::open(probe.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return std::unexpected(errno_error(errno, "creating", probe));
+    unsigned flags = 0;
+    bool ok = ::write(fd, "inline?", 7) == 7 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    int err = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    if (!ok)
+        return std::unexpected(errno_error(err, "probing for inline data with", probe));
+    return (flags & kInlineDataFlag) != 0;
+}
+
+std::string verdict_of(const StressReport& r) {
+    bool data = !r.mismatches.empty() || !r.crosscheck.findings.empty();
+    bool log = !r.kernel_log.empty();
+    return data && log ? "mismatch+kernel-log" : data ? "mismatch" : log ? "kernel-log" : "ok";
+}
+
+}  // namespace
+
+std::span<const WorkloadInfo> stress_workloads() { return kWorkloads; }
+
+const WorkloadInfo* find_workload(std::string_view name) {
+    for (const auto& w : kWorkloads)
+        if (w.name == name)
+            return &w;
+    return nullptr;
+}
+
+bool running_in_e4inline_vm() {
+    std::ifstream in("/proc/cmdline");
+    std::string word;
+    while (in >> word)
+        if (word == "e4inline.vm=1")
+            return true;
+    return false;
+}
+
+std::uint32_t posix_cksum(std::string_view data) {
+    static const auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i << 24;
+            for (int k = 0; k < 8; ++k)
+                c = (c & 0x80000000u) ? (c << 1) ^ 0x04C11DB7u : c << 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t crc = 0;
+    auto feed = [&](std::uint8_t b) { crc = (crc << 8) ^ table[((crc >> 24) ^ b) & 0xFF]; };
+    for (unsigned char c : data)
+        feed(c);
+    for (std::uint64_t n = data.size(); n; n >>= 8)
+        feed(static_cast<std::uint8_t>(n & 0xFF));
+    return ~crc;
+}
+
+namespace stress {
+
+char known_byte(Writer cls, std::uint64_t seed, std::uint64_t gen, std::uint64_t off) {
+    std::uint64_t h = (seed + 1) * 0x9E3779B97F4A7C15ull ^ (gen + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^
+                      (off + 1) * 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    switch (cls) {
+    case Writer::initial: return static_cast<char>('0' + h % 10);
+    case Writer::buffered: return static_cast<char>('a' + h % 26);
+    case Writer::mapped: return static_cast<char>('A' + h % 26);
+    case Writer::other: return "!#$%&()*+,-.:;<=>?@[]^_{|}~"[h % 27];
+    }
+    return '\0';
+}
+
+std::string known_bytes(Writer cls, std::uint64_t seed, std::uint64_t gen, std::uint64_t off, std::size_t len) {
+    std::string out(len, '\0');
+    for (std::size_t i = 0; i < len; ++i)
+        out[i] = known_byte(cls, seed, gen, off + i);
+    return out;
+}
+
+bool byte_from(Writer cls, char c) {
+    switch (cls) {
+    case Writer::initial: return c >= '0' && c <= '9';
+    case Writer::buffered: return c >= 'a' && c <= 'z';
+    case Writer::mapped: return c >= 'A' && c <= 'Z';
+    case Writer::other: return c != '\0' && std::string_view("!#$%&()*+,-.:;<=>?@[]^_{|}~").find(c) != std::string_view::npos;
+    }
+    return false;
+}
+
+bool Context::time_left() const {
+    return !has_deadline || std::chrono::steady_clock::now() < deadline;
+}
+
+void Context::mismatch(const std::string& name, std::uint64_t offset, std::string detail) {
+    std::lock_guard g(lock);
+    mismatches.push_back({rel(name), offset, std::move(detail)});
+}
+
+bool Context::check_exact(const std::string& name, std::string_view want) {
+    std::string got;
+    {
+        std::ifstream in(path(name), std::ios::binary);
+        if (!in) {
+            mismatch(name, 0, "cannot be opened for reading back");
+            return false;
+        }
+        got.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (got == want)
+        return true;
+    auto diff = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
+    auto off = static_cast<std::uint64_t>(diff.first - got.begin());
+    if (got.size() != want.size() && (diff.first == got.end() || diff.second == want.end()))
+        mismatch(name, off, fmt::format("size {} where {} was written", got.size(), want.size()));
+    else
+        mismatch(name, off, fmt::format("byte 0x{:02x} where 0x{:02x} was written",
+                                        static_cast<unsigned char>(*diff.first), static_cast<unsigned char>(*diff.second)));
+    return false;
+}
+
+void Context::expect_final(const std::string& name, std::string_view content) {
+    std::lock_guard g(lock);
+    std::string file = rel(name);
+    std::erase_if(files, [&](const auto& f) { return f.file == file; });
+    files.push_back({file, content.size(), posix_cksum(content)});
+}
+
+}  // namespace stress
+
+Result<StressReport> run_stress(const StressOptions& o) {
+    const WorkloadInfo* info = find_workload(o.workload);
+    if (!info)
+        return std::unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "'"));
+    if (info->can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
+        return std::unexpected(plain_error(
+            ExitCode::not_applicable,
+            fmt::format("workload {} can crash the kernel that runs it; run it in a throwaway VM "
+                        "(e4inline-vm -- e4inline stress /mnt --workload {}) or pass --in-vm",
+                        o.workload, o.workload),
+            o.mountpoint));
+    struct statfs sf {};
+    if (::statfs(o.mountpoint.c_str(), &sf) != 0)
+        return std::unexpected(errno_error(errno, "reading the filesystem of", o.mountpoint));
+    if (sf.f_type != kExt4SuperMagic)
+        return std::unexpected(plain_error(ExitCode::not_applicable, "not an ext4 filesystem", o.mountpoint));
+
+    stress::Context ctx;
+    ctx.mountpoint = o.mountpoint;
+    ctx.rel_dir = "/e4inline-stress";
+    ctx.dir = o.mountpoint + ctx.rel_dir;
+    ctx.threads = std::max(1u, o.threads);
+    ctx.seed = o.seed;
+    ctx.iterations_wanted = o.iterations ? o.iterations : (o.duration > 0 ? 0 : kDefaultIterations);
+    auto start = std::chrono::steady_clock::now();
+    if (o.duration > 0) {
+        ctx.has_deadline = true;
+        ctx.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(o.duration));
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(ctx.dir, ec);
+    if (::mkdir(ctx.dir.c_str(), 0755) != 0)
+        return std::unexpected(errno_error(errno, "creating", ctx.dir));
+
+    if (!E4I_TRY(stores_small_files_inline(ctx.dir))) {
+        std::filesystem::remove(ctx.dir, ec);
+        return std::unexpected(plain_error(ExitCode::not_applicable,
+                                           "small files are not stored inline (no inline_data feature?)",
+                                           o.mountpoint));
+    }
+
+    StressReport r;
+    r.workload = o.workload;
+    r.can_crash_kernel = info->can_crash_kernel;
+    r.mountpoint = o.mountpoint;
+    r.device = device_of(o.mountpoint);
+    r.threads = ctx.threads;
+    r.seed = o.seed;
+    auto klog = E4I_TRY(KernelLog::open_from_now(r.device));
+
+    {
+        std::optional<stress::FailingAllocation> failing;
+        if (info->needs_failing_allocation)
+            failing.emplace(E4I_TRY(stress::FailingAllocation::make(ctx.dir)));
+        auto iteration = stress::workload_iteration(o.workload);
+        while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
+            ctx.files.clear();  // what must survive is what the last iteration left
+            E4I_TRY(iteration(ctx, r.iterations));
+            ++r.iterations;
+            // The log is read after every iteration so that the first failure is timed.
+            for (auto& f : klog.read_findings())
+                r.kernel_log.push_back(std::move(f));
+            if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
+                r.first_failure_seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (o.stop_on_failure && r.first_failure_seconds >= 0)
+                break;
+        }
+    }
+    int dirfd = ::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd >= 0) {
+        ::syncfs(dirfd);
+        ::close(dirfd);
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.operations = ctx.operations.load();
+    r.expected_errors = ctx.expected_errors.load();
+    r.mismatches = std::move(ctx.mismatches);
+    r.files = std::move(ctx.files);
+    std::ranges::sort(r.files, {}, &StressFileExpectation::file);
+    r.crosscheck = post_workload_crosscheck(o.mountpoint, r.files);
+    for (auto& f : klog.read_findings())
+        r.kernel_log.push_back(std::move(f));
+    if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !r.mismatches.empty()))
+        r.first_failure_seconds = r.seconds;
+    r.verdict = verdict_of(r);
+    if (o.clean)
+        std::filesystem::remove_all(ctx.dir, ec);
+    return r;
+}
+
+nlohmann::ordered_json stress_json(const StressReport& r) {
+    nlohmann::ordered_json j;
+    j["workload"] = r.workload;
+    j["can_crash_kernel"] = r.can_crash_kernel;
+    j["mountpoint"] = r.mountpoint;
+    j["device"] = r.device;
+    j["threads"] = r.threads;
+    j["seed"] = r.seed;
+    j["iterations"] = r.iterations;
+    j["operations"] = r.operations;
+    j["expected_errors"] = r.expected_errors;
+    j["seconds"] = std::round(r.seconds * 1000) / 1000;
+    if (r.first_failure_seconds >= 0)
+        j["first_failure_seconds"] = std::round(r.first_failure_seconds * 1000) / 1000;
+    else
+        j["first_failure_seconds"] = nullptr;
+    j["mismatches"] = nlohmann::ordered_json::array();
+    for (const auto& m : r.mismatches)
+        j["mismatches"].push_back({{"file", m.file}, {"offset", m.offset}, {"detail", m.detail}});
+    j["kernel_log"] = nlohmann::ordered_json::array();
+    for (const auto& k : r.kernel_log)
+        j["kernel_log"].push_back({{"kind", k.kind}, {"line", k.line}});
+    j["crosscheck"] = {{"ran", r.crosscheck.ran}, {"status", r.crosscheck.status},
+                       {"findings", r.crosscheck.findings}};
+    j["files"] = nlohmann::ordered_json::array();
+    for (const auto& f : r.files)
+        j["files"].push_back({{"file", f.file}, {"size", f.size}, {"cksum", f.cksum}});
+    j["verdict"] = r.verdict;
+    return j;
+}
+
+std::string stress_text(const StressReport& r) {
+    std::string s = fmt::format("Workload: {}{}\nIterations: {} ({} operations, {} expected errors) in {:.1f}s\n",
+                                r.workload, r.can_crash_kernel ? " (can crash the kernel)" : "", r.iterations,
+                                r.operations, r.expected_errors, r.seconds);
+    s += fmt::format("Mismatches: {}\n", r.mismatches.size());
+    for (const auto& m : r.mismatches)
+        s += fmt::format("  {} at {}: {}\n", m.file, m.offset, m.detail);
+    s += fmt::format("Kernel log: {}\n", r.kernel_log.size());
+    for (const auto& k : r.kernel_log)
+        s += fmt::format("  {}: {}\n", k.kind, k.line);
+    s += fmt::format("Cross-check: {}\n", r.crosscheck.ran ? r.crosscheck.status : "not run (" + r.crosscheck.status + ")");
+    if (r.first_failure_seconds >= 0)
+        s += fmt::format("First failure: after {:.1f}s\n", r.first_failure_seconds);
+    s += fmt::format("Verdict: {}\n", r.verdict);
+    return s;
+}
+
+}  // namespace e4inline
