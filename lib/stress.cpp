@@ -71,14 +71,29 @@ std::string device_of(const std::string& dir) {
     return {};
 }
 
-// The post-workload cross-check: where the crosscheck feature (page cache against
-// the on-disk inline data under a freeze) plugs in. Until it lands this reports that
-// it did not run; the workloads' own read-back checks stand in for it.
-StressCrossCheck post_workload_crosscheck(const std::string& mountpoint,
-                                          const std::vector<StressFileExpectation>& files) {
-    (void)mountpoint;
-    (void)files;
-    return {false, "not-available", {}};
+// The post-workload cross-check: the kernel's view of the work directory (page
+// cache, flags, FIEMAP, sizes, directory entries) against the inodes on disk, read
+// while the filesystem is frozen. Called after the workload's threads have ended, so
+// nothing writes during the freeze. An operational failure (not root, freeze refused)
+// is reported as status "error" and does not change the verdict: the workload's own
+// known-content check still stands.
+StressCrossCheck post_workload_crosscheck(const std::string& mountpoint, const std::string& work_dir) {
+    StressCrossCheck c;
+    CrosscheckOptions co;
+    co.signal_handlers = true;  // stress installs only a SIGBUS handler, the freeze guard thaws on the others
+    auto report = crosscheck(mountpoint, {work_dir}, co);
+    if (!report) {
+        c.status = "error";
+        c.error = report.error().message();
+        return c;
+    }
+    c.ran = true;
+    c.status = report->equal() ? "equal" : "mismatch";
+    c.counts = report->counts;
+    c.freeze_ms = report->freeze_ms;
+    c.mismatches = std::move(report->mismatches);
+    c.warnings = std::move(report->warnings);
+    return c;
 }
 
 // Whether the filesystem stores small files inline: a new empty file has EXTENTS_FL,
@@ -100,8 +115,52 @@ Result<bool> stores_small_files_inline(const std::string& dir) {
     return (flags & kInlineDataFlag) != 0;
 }
 
+nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
+    nlohmann::ordered_json j;
+    j["ran"] = c.ran;
+    j["status"] = c.status;
+    if (!c.ran) {
+        j["error"] = c.error;
+        return j;
+    }
+    j["files"] = c.counts.files;
+    j["inline_files"] = c.counts.inline_files;
+    j["skipped"] = c.counts.skipped;
+    j["bytes"] = c.counts.bytes;
+    j["freeze_ms"] = std::round(c.freeze_ms * 1000) / 1000;
+    j["mismatches"] = nlohmann::ordered_json::array();
+    for (const auto& m : c.mismatches) {
+        nlohmann::ordered_json e;
+        e["path"] = m.path;
+        e["inode"] = m.ino;
+        e["kind"] = mismatch_kind_name(m.kind);
+        e["offset"] = m.has_offset ? nlohmann::ordered_json(m.offset) : nlohmann::ordered_json(nullptr);
+        e["kernel"] = m.kernel;
+        e["disk"] = m.disk;
+        j["mismatches"].push_back(std::move(e));
+    }
+    j["warnings"] = c.warnings;
+    return j;
+}
+
+std::string crosscheck_section_text(const StressCrossCheck& c) {
+    if (!c.ran)
+        return fmt::format("Cross-check: not run ({})\n", c.error.empty() ? c.status : c.error);
+    std::string s = fmt::format("Cross-check: {} ({} files, {} inline, {} bytes compared, frozen {:.1f} ms)\n",
+                                c.status, c.counts.files, c.counts.inline_files, c.counts.bytes, c.freeze_ms);
+    for (const auto& m : c.mismatches) {
+        s += fmt::format("  {} (inode {}): {}", m.path, m.ino, mismatch_kind_name(m.kind));
+        if (m.has_offset)
+            s += fmt::format(" at {}", m.offset);
+        s += fmt::format(": kernel {}, disk {}\n", m.kernel, m.disk);
+    }
+    for (const auto& w : c.warnings)
+        s += fmt::format("  warning: {}\n", w);
+    return s;
+}
+
 std::string verdict_of(const StressReport& r) {
-    bool data = !r.mismatches.empty() || !r.crosscheck.findings.empty();
+    bool data = !r.mismatches.empty() || !r.crosscheck.mismatches.empty();
     bool log = !r.kernel_log.empty();
     return data && log ? "mismatch+kernel-log" : data ? "mismatch" : log ? "kernel-log" : "ok";
 }
@@ -299,10 +358,11 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.mismatches = std::move(ctx.mismatches);
     r.files = std::move(ctx.files);
     std::ranges::sort(r.files, {}, &StressFileExpectation::file);
-    r.crosscheck = post_workload_crosscheck(o.mountpoint, r.files);
+    r.crosscheck = post_workload_crosscheck(o.mountpoint, ctx.rel_dir);
     for (auto& f : klog.read_findings())
         r.kernel_log.push_back(std::move(f));
-    if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !r.mismatches.empty()))
+    if (r.first_failure_seconds < 0 &&
+        (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.mismatches.empty()))
         r.first_failure_seconds = r.seconds;
     r.verdict = verdict_of(r);
     if (o.clean)
@@ -332,8 +392,7 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
     j["kernel_log"] = nlohmann::ordered_json::array();
     for (const auto& k : r.kernel_log)
         j["kernel_log"].push_back({{"kind", k.kind}, {"line", k.line}});
-    j["crosscheck"] = {{"ran", r.crosscheck.ran}, {"status", r.crosscheck.status},
-                       {"findings", r.crosscheck.findings}};
+    j["crosscheck"] = crosscheck_section_json(r.crosscheck);
     j["files"] = nlohmann::ordered_json::array();
     for (const auto& f : r.files)
         j["files"].push_back({{"file", f.file}, {"size", f.size}, {"cksum", f.cksum}});
@@ -351,7 +410,7 @@ std::string stress_text(const StressReport& r) {
     s += fmt::format("Kernel log: {}\n", r.kernel_log.size());
     for (const auto& k : r.kernel_log)
         s += fmt::format("  {}: {}\n", k.kind, k.line);
-    s += fmt::format("Cross-check: {}\n", r.crosscheck.ran ? r.crosscheck.status : "not run (" + r.crosscheck.status + ")");
+    s += crosscheck_section_text(r.crosscheck);
     if (r.first_failure_seconds >= 0)
         s += fmt::format("First failure: after {:.1f}s\n", r.first_failure_seconds);
     s += fmt::format("Verdict: {}\n", r.verdict);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e4inline/crosscheck.hpp"
 #include "e4inline/error.hpp"
 #include "e4inline/kmsg.hpp"
 
@@ -43,11 +44,17 @@ struct StressFileExpectation {
     std::uint32_t cksum = 0;      // POSIX cksum(1) CRC of the content
 };
 
-// The post-workload cross-check: whether it ran, and what it said.
+// The post-workload cross-check (e4inline::crosscheck on the work directory, the
+// page cache against the disk under a freeze, after the workload's threads ended):
+// whether it ran, and what it said.
 struct StressCrossCheck {
     bool ran = false;
-    std::string status;           // "not-available" until the crosscheck feature lands
-    std::vector<std::string> findings;
+    std::string status;           // "equal", "mismatch", or "error" (then `error` says why)
+    std::string error;
+    CrosscheckCounts counts;
+    double freeze_ms = 0;
+    std::vector<Mismatch> mismatches;
+    std::vector<std::string> warnings;
 };
 
 struct StressReport {

@@ -17,7 +17,14 @@ for w in truncate-down-up mmap-convert dir-grow-shrink; do
     check "$w: exit 0" [ "$rc" -eq 0 ]
     check "$w: verdict ok" [ "$(report_field "$T/$w.json" verdict)" = ok ]
     check "$w: 8 iterations done" [ "$(report_field "$T/$w.json" iterations)" = 8 ]
-    check "$w: cross-check reported as not available yet" grep -q '"status": "not-available"' "$T/$w.json"
+    # The post-workload cross-check (page cache against disk under a freeze) ran on
+    # the work directory and found the two views equal.
+    check "$w: cross-check ran" grep -q '^    "ran": true,$' "$T/$w.json"
+    check "$w: cross-check status equal" grep -q '^    "status": "equal",$' "$T/$w.json"
+    ccfiles=$(sed -n 's/^    "files": \([0-9]*\),$/\1/p' "$T/$w.json")
+    check "$w: cross-check compared the workload's files (${ccfiles:-none})" [ "${ccfiles:-0}" -gt 1 ]
+    check "$w: cross-check reports its freeze time" grep -q '^    "freeze_ms": [0-9.e-]*,$' "$T/$w.json"
+    check "$w: cross-check found no mismatches" grep -q '^    "mismatches": \[\],$' "$T/$w.json"
     umount "$T/mnt-$w"
     check "$w: e2fsck -fn clean after the run" fsck_clean "$img"
     check "$w: the unmounted image holds the content written" image_matches_report "$img" "$T/$w.json"
@@ -45,6 +52,7 @@ check "a seed gives the same expected files" [ "$(report_files "$T/again.json")"
 # The text report carries the verdict line.
 "$E4INLINE" stress "$T/mnt-seed" --workload mmap-convert --iterations 2 >"$T/text.out"
 check "text report ends in a verdict" grep -qx 'Verdict: ok' "$T/text.out"
+check "text report has the cross-check line" grep -q '^Cross-check: equal ([0-9]* files, .* frozen [0-9.]* ms)$' "$T/text.out"
 
 # ext4 without inline_data: nothing to stress, refused (exit 1) and left as found.
 mke2fs -q -F -t ext4 "$T/plain.img" 8M >/dev/null 2>&1

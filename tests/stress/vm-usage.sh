@@ -11,6 +11,9 @@ check "a timeout that is not seconds is a usage error (16)" [ $? -eq 16 ]
 "$vm" --frobnicate -- true >/dev/null 2>"$T/err"
 check "an unknown option is a usage error (16)" [ $? -eq 16 ]
 check "and names the option" grep -q "unknown option '--frobnicate'" "$T/err"
+"$vm" --craft no-such-kind -- true >/dev/null 2>"$T/err"
+check "an unknown --craft kind is a usage error (16)" [ $? -eq 16 ]
+check "and names the kinds it takes" grep -q "fill or bitmap-full" "$T/err"
 "$vm" --help >"$T/out"
 check "--help exits 0 and shows the synopsis" grep -q '^usage: e4inline-vm \[options\] -- COMMAND' "$T/out"
 E4INLINE_VM_CACHE=$T/cache "$vm" --kernel "$T/no-such.deb" --timeout 5 -- true >/dev/null 2>"$T/err"

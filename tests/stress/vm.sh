@@ -1,7 +1,7 @@
 #!/bin/sh
 # e4inline-vm with Debian 12's cloud kernel: a safe workload runs to the end in the
 # guest and its report comes back; the image it leaves holds what the report says;
-# a panic and a hang are verdicts of their own. Six short TCG boots, about 100 s.
+# a panic and a hang are verdicts of their own. Seven short TCG boots, about 110 s.
 . "$E4I_SRCDIR/tests/lib.sh"
 . "$E4I_SRCDIR/tests/stress/common.sh"
 vm=$E4I_SRCDIR/misc/e4inline-vm
@@ -33,6 +33,20 @@ check "the guest's kernel log came back" [ -s "$T/run/dmesg" ]
 check "the image left behind is fsck-clean" fsck_clean "$T/run/image"
 check "the image holds what the guest's workload wrote" image_matches_report "$T/run/image" "$T/run/stdout"
 check "e4inline-vm checked the files on the unmounted image itself" grep -qE '^  "image_check": \{"files": [1-9][0-9]*, "mismatches": \[\]\}' "$T/run.json"
+
+# --craft fill: block allocation fails from the first write in the guest, made by
+# e4inline craft on the host before boot. Shape D (append, then a fallocate that must
+# fail) runs in the guest only; its ENOSPCs are the expected errors it counts.
+"$vm" --timeout 120 --craft fill --json -o "$T/craft" -- sh -c 'df -k /mnt >&2
+    e4inline stress /mnt --workload append-fallocate-enospc --iterations 3 --json' >"$T/craft.json" 2>/dev/null
+rc=$?
+check "--craft fill: the guest ran the workload (exit 0)" [ $rc -eq 0 ]
+check "--craft fill: verdict.json names the craft" grep -q '^  "craft": {"kind": "fill", "result": ".*0 blocks left free"},$' "$T/craft.json"
+check "--craft fill: the guest saw no free block" awk '$NF == "/mnt" && $4 == 0 { found = 1 } END { exit !found }' "$T/craft/stderr"
+errs=$(report_field "$T/craft/stdout" expected_errors)
+check "--craft fill: the workload's allocations failed (${errs:-no} expected errors)" [ "${errs:-0}" -gt 0 ]
+check "--craft fill: the guest's report says verdict ok" grep -q '^  "verdict": "ok"' "$T/craft/stdout"
+check "--craft fill: the image left behind is fsck-clean" fsck_clean "$T/craft/image"
 
 # A dangerous workload is allowed in the guest without --in-vm (the marker), which
 # we show without running one: the refusal test inverted, on a workload that never

@@ -57,6 +57,9 @@ for t in e4i-001 e4i-002; do
     check "$t: exit status 0" [ $rc -eq 0 ]
     [ -s "$T/$t.err" ] && diag "$t stderr:" "$(head -20 "$T/$t.err")"
     expect_output "$t matches $t.out" "$E4I_SRCDIR/contrib/xfstests/tests/ext4/$t.out" "$T/$t.out"
+    # Which case of the mmap store this kernel is in (e4i-002 pins only the agreement).
+    [ -f "$x/results/$t.full" ] && grep -q '^mmap store:' "$x/results/$t.full" &&
+        diag "$t on $(uname -r): $(grep '^mmap store:' "$x/results/$t.full")"
 done
 
 # The guard itself: with a tool lacking a command, _require_e4inline says which.
