@@ -163,21 +163,10 @@ public:
         Fd fd(open_noatime(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd)
             return warn(path, errno, "opening");
-        struct stat st{};
-        if (fstat(fd.get(), &st) != 0)
-            return warn(path, errno, "stat of");
-        if (st.st_dev != dev_) {
-            ++view_.skipped;  // another mount on top of this directory
+        auto described = describe(fd.get(), path, FileType::directory);
+        if (!described)
             return;
-        }
-        KernelFile f;
-        f.path = path;
-        f.ino = st.st_ino;
-        f.type = FileType::directory;
-        f.size = static_cast<std::uint64_t>(st.st_size);
-        read_flags(fd.get(), f);
-        if (opt_.fiemap && f.kernel_inline())
-            read_fiemap(fd.get(), f);
+        KernelFile& f = *described;
         // readdir owns a duplicate: closing the DIR must not close our fd.
         const int dup_fd = fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
         std::unique_ptr<DIR, DirCloser> dir(dup_fd >= 0 ? fdopendir(dup_fd) : nullptr);
@@ -215,21 +204,10 @@ public:
         Fd fd(open_noatime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
         if (!fd)
             return warn(path, errno, "opening");
-        struct stat st{};
-        if (fstat(fd.get(), &st) != 0)
-            return warn(path, errno, "stat of");
-        if (st.st_dev != dev_ || !S_ISREG(st.st_mode)) {
-            ++view_.skipped;
+        auto described = describe(fd.get(), path, FileType::regular);
+        if (!described)
             return;
-        }
-        KernelFile f;
-        f.path = path;
-        f.ino = st.st_ino;
-        f.type = FileType::regular;
-        f.size = static_cast<std::uint64_t>(st.st_size);
-        read_flags(fd.get(), f);
-        if (opt_.fiemap && f.kernel_inline())
-            read_fiemap(fd.get(), f);
+        KernelFile& f = *described;
         if (opt_.read_content && (!opt_.inline_only || f.kernel_inline())) {
             if (f.size > opt_.max_buffered)
                 f.deferred = true;
@@ -260,6 +238,31 @@ public:
             f.bytes.resize(static_cast<std::size_t>(n));
         }
         view_.files.push_back(std::move(f));
+    }
+
+    // What every opened file or directory shares: its inode and size from
+    // fstat, the kernel's flags and, when inline, its FIEMAP extent. Nothing
+    // when it is on another mount (mounted over this path) or of another type.
+    std::optional<KernelFile> describe(int fd, const std::string& path, FileType type) {
+        struct stat st{};
+        if (fstat(fd, &st) != 0) {
+            warn(path, errno, "stat of");
+            return std::nullopt;
+        }
+        const bool right_type = type == FileType::directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
+        if (st.st_dev != dev_ || !right_type) {
+            ++view_.skipped;
+            return std::nullopt;
+        }
+        KernelFile f;
+        f.path = path;
+        f.ino = st.st_ino;
+        f.type = type;
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        read_flags(fd, f);
+        if (opt_.fiemap && f.kernel_inline())
+            read_fiemap(fd, f);
+        return f;
     }
 
     void warn(const std::string& path, int err, const char* op) {
