@@ -132,15 +132,12 @@ public:
 
 private:
     Mismatch& add(const KernelFile& k, MismatchKind kind, std::string kernel, std::string disk) {
-        Mismatch m;
-        m.path = k.path;
-        m.ino = static_cast<ext2_ino_t>(k.ino);
-        m.type = k.type;
-        m.kind = kind;
-        m.kernel = std::move(kernel);
-        m.disk = std::move(disk);
-        report_.mismatches.push_back(std::move(m));
-        return report_.mismatches.back();
+        return report_.mismatches.emplace_back(Mismatch{.path = k.path,
+                                                        .ino = static_cast<ext2_ino_t>(k.ino),
+                                                        .type = k.type,
+                                                        .kind = kind,
+                                                        .kernel = std::move(kernel),
+                                                        .disk = std::move(disk)});
     }
 
     // fs/ext4/inline.c ext4_inline_data_fiemap: one extent, DATA_INLINE |

@@ -178,14 +178,12 @@ Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std
     for (const auto& e : m.files) {
         ++check.checked;
         auto add = [&](MismatchKind kind, std::string was, std::string now) {
-            Mismatch x;
-            x.path = e.path;
-            x.ino = static_cast<ext2_ino_t>(e.ino);
-            x.type = e.type;
-            x.kind = kind;
-            x.kernel = std::move(was);
-            x.disk = std::move(now);
-            check.mismatches.push_back(std::move(x));
+            check.mismatches.push_back(Mismatch{.path = e.path,
+                                                .ino = static_cast<ext2_ino_t>(e.ino),
+                                                .type = e.type,
+                                                .kind = kind,
+                                                .kernel = std::move(was),
+                                                .disk = std::move(now)});
         };
         auto ref = fs.resolve(e.path);
         if (!ref) {

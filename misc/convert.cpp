@@ -77,10 +77,7 @@ int run_convert(const Command& self, int argc, char** argv) {
     const std::string image = argv[optind];
     const std::string spec = args == 2 ? argv[optind + 1] : "";
 
-    OpenOptions options;
-    options.writable = !dry_run;
-    options.undo_file = dry_run ? std::string() : undo_file;
-    auto fs = Filesystem::open(image, options);
+    auto fs = Filesystem::open(image, OpenOptions::for_write(dry_run, undo_file));
     if (!fs)
         return report(fs.error());
 

@@ -49,7 +49,7 @@ int run_craft(const Command& self, int argc, char** argv) {
         arg = argv[optind + 3];
     if (!find_craft_kind(kind))
         return usage_error(self, "unknown kind '" + kind + "' (see --list)");
-    auto fs = Filesystem::open(image, OpenOptions{.writable = true, .undo_file = undo});
+    auto fs = Filesystem::open(image, OpenOptions::for_write(false, undo));
     if (!fs)
         return report(fs.error());
     auto done = craft(*fs, target, kind, arg);

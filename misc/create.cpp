@@ -177,10 +177,7 @@ int run_create(const Command& self, int argc, char** argv) {
         }
     }
 
-    OpenOptions options;
-    options.writable = !dry_run;
-    options.undo_file = dry_run ? std::string() : undo_file;
-    auto fs = Filesystem::open(image, options);
+    auto fs = Filesystem::open(image, OpenOptions::for_write(dry_run, undo_file));
     if (!fs)
         return report(fs.error());
 

@@ -56,7 +56,7 @@ struct Mismatch {
     std::string disk;          // the disk's value
     // A window of both sides around `offset` (from window_offset), for the hexdump.
     std::uint64_t window_offset = 0;
-    std::vector<std::uint8_t> kernel_window, disk_window;
+    std::vector<std::uint8_t> kernel_window{}, disk_window{};
 };
 
 struct CrosscheckCounts {

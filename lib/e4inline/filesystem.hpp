@@ -21,6 +21,12 @@ struct OpenOptions {
     std::string undo_file;
     // Read through O_DIRECT (the device as it is on disk, not the page cache).
     bool direct_io = false;
+
+    // How every write command opens: read-only for --dry-run (so a dry run
+    // cannot change anything), else read-write with the undo file if given.
+    static OpenOptions for_write(bool dry_run, std::string undo_file) {
+        return dry_run ? OpenOptions{} : OpenOptions{.writable = true, .undo_file = std::move(undo_file)};
+    }
 };
 
 // An inode's number and the name it was asked for by ("<12>" or a path).
