@@ -315,18 +315,25 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
 
     // Decide the storage before touching anything.
     out.capacity = fresh_inode_capacity(fs);
+    // Data over the capacity goes to extents when allowed, else it is refused
+    // with how much would fit.
+    auto place_over_capacity = [&](std::size_t bytes, const std::string& what,
+                                   const char* instead) -> Result<void> {
+        if (bytes <= out.capacity)
+            return {};
+        if (!req.allow_extents)
+            return std::unexpected(fs.error(ExitCode::not_applicable,
+                                            fmt::format("{} not fit inline: a new inode here holds at most {} bytes "
+                                                        "(--allow-extents stores {})",
+                                                        what, out.capacity, instead),
+                                            req.path));
+        out.storage = Storage::extents;
+        return {};
+    };
     switch (req.kind) {
     case NodeKind::regular:
-        if (req.data.size() > out.capacity) {
-            if (!req.allow_extents)
-                return std::unexpected(fs.error(
-                    ExitCode::not_applicable,
-                    fmt::format("{} bytes do not fit inline: a new inode here holds at most {} bytes "
-                                "(--allow-extents stores them in extents)",
-                                req.data.size(), out.capacity),
-                    req.path));
-            out.storage = Storage::extents;
-        }
+        E4I_TRY(place_over_capacity(req.data.size(), fmt::format("{} bytes do", req.data.size()),
+                                    "them in extents"));
         break;
     case NodeKind::directory:
         if (!fs.has_inline_data())
@@ -345,15 +352,10 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
             out.note = fmt::format("the {}-byte target is under 60 bytes: stored as a fast symlink in i_block, "
                                    "not as inline data",
                                    req.target.size());
-        } else if (req.target.size() > out.capacity) {
-            if (!req.allow_extents)
-                return std::unexpected(fs.error(
-                    ExitCode::not_applicable,
-                    fmt::format("a {}-byte symlink target does not fit inline: a new inode here holds at most {} "
-                                "bytes (--allow-extents stores it in a block)",
-                                req.target.size(), out.capacity),
-                    req.path));
-            out.storage = Storage::extents;
+        } else {
+            E4I_TRY(place_over_capacity(req.target.size(),
+                                        fmt::format("a {}-byte symlink target does", req.target.size()),
+                                        "it in a block"));
         }
         break;
     }

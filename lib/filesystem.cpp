@@ -218,8 +218,11 @@ Result<InlineLayout> Filesystem::layout(const InodeRef& ref) const {
 }
 
 Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref) const {
-    const auto raw = E4I_TRY(read_raw_inode(ref.ino));
-    const InlineLayout l = parse_inline_layout(raw, has_inline_data());
+    const InlineLayout l = E4I_TRY(layout(ref));
+    return read_content(ref, l);
+}
+
+Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref, const InlineLayout& l) const {
     if (l.type == FileType::directory)
         return std::unexpected(error(ExitCode::not_applicable, "is a directory, not a file", ref.spec));
     if (l.type != FileType::regular && l.type != FileType::symlink)

@@ -34,14 +34,12 @@ int run_cat(const Command& self, int argc, char** argv) {
     auto ref = fs->resolve(spec);
     if (!ref)
         return report(ref.error());
-    if (require_inline) {
-        auto layout = fs->layout(*ref);
-        if (!layout)
-            return report(layout.error());
-        if (!layout->inline_flag())
-            return report(fs->error(ExitCode::not_applicable, "not inline: " + layout->storage_reason, spec));
-    }
-    auto data = fs->read_content(*ref);
+    auto layout = fs->layout(*ref);
+    if (!layout)
+        return report(layout.error());
+    if (require_inline && !layout->inline_flag())
+        return report(fs->error(ExitCode::not_applicable, "not inline: " + layout->storage_reason, spec));
+    auto data = fs->read_content(*ref, *layout);
     if (!data)
         return report(data.error());
     if (!write_stdout(std::string_view(reinterpret_cast<const char*>(data->data()), data->size())))

@@ -70,6 +70,8 @@ public:
     // padded. Inline data is read through our parser; other files through
     // libext2fs' file I/O.
     Result<std::vector<std::uint8_t>> read_content(const InodeRef& ref) const;
+    // The same, for a caller that has already parsed the inode.
+    Result<std::vector<std::uint8_t>> read_content(const InodeRef& ref, const InlineLayout& layout) const;
 
     // Flush and close; a writer should call this to see errors from the flush.
     Result<void> close();
