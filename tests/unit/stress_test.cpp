@@ -1,45 +1,14 @@
-// The stress feature's pure parts: the kernel-log classifier, the device filter,
-// POSIX cksum, and the writers' known content.
+// The stress feature's pure parts: POSIX cksum, the writers' known content and the
+// workload registry (the kernel-log scanner is in kmsg_test.cpp).
 #include <gtest/gtest.h>
 
-#include "e4inline/kmsg.hpp"
+#include <set>
+#include <string>
+
 #include "e4inline/stress.hpp"
 #include "e4inline/stress_workload.hpp"
 
 using namespace e4inline;
-
-TEST(KernelLog, KernelBugAtIsABug) {
-    EXPECT_EQ(classify_kernel_message("kernel BUG at fs/ext4/inline.c:228!"), "BUG");
-}
-
-TEST(KernelLog, WarningWithLocationIsAWarning) {
-    EXPECT_EQ(classify_kernel_message("WARNING: CPU: 1 PID: 42 at fs/ext4/inode.c:3123 ext4_do_writepages+0x1/0x2"),
-              "WARNING");
-}
-
-TEST(KernelLog, Ext4ErrorIsFound) {
-    EXPECT_EQ(classify_kernel_message("EXT4-fs error (device vda): ext4_read_inline_data:200: inode #12: bad"),
-              "EXT4-fs error");
-}
-
-TEST(KernelLog, LockdepSplatIsFound) {
-    EXPECT_EQ(classify_kernel_message("WARNING: possible circular locking dependency detected"), "lockdep");
-}
-
-TEST(KernelLog, KasanReportIsFound) {
-    EXPECT_EQ(classify_kernel_message("BUG: KASAN: slab-out-of-bounds in ext4_read_inline_data+0x1/0x2"), "KASAN");
-}
-
-TEST(KernelLog, OrdinaryMountMessageIsNotAFinding) {
-    EXPECT_FALSE(classify_kernel_message("EXT4-fs (loop0): mounted filesystem with ordered data mode."));
-}
-
-TEST(KernelLog, MessageAboutAnotherDeviceIsFilteredOut) {
-    EXPECT_TRUE(kernel_message_concerns_other_device("EXT4-fs error (device loop7): x", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("EXT4-fs error (device loop0): x", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("kernel BUG at fs/ext4/inline.c:1", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("EXT4-fs error (device loop7): x", ""));
-}
 
 TEST(PosixCksum, MatchesCoreutilsCksum) {
     EXPECT_EQ(posix_cksum(""), 4294967295u);          // printf '' | cksum
@@ -69,7 +38,29 @@ TEST(Workloads, ReproducerShapesThatCanCrashAreMarked) {
     for (auto name : {"mkwrite-vs-write", "fallocate-vs-write", "append-fallocate-enospc", "truncate-huge-offset",
                       "truncate-sendfile"})
         EXPECT_TRUE(find_workload(name)->can_crash_kernel) << name;
-    for (auto name : {"append-across-capacity", "mmap-convert", "truncate-down-up", "dir-grow-shrink"})
+    for (auto name : {"mmap-then-fsync", "xattr-vs-write", "append-across-capacity", "mmap-convert",
+                      "truncate-down-up", "dir-grow-shrink"})
         EXPECT_FALSE(find_workload(name)->can_crash_kernel) << name;
     EXPECT_EQ(stress_workloads().size(), 11u);
+}
+
+TEST(Workloads, EveryListedWorkloadHasOneRecordWithAnIterationFunction) {
+    std::set<std::string> names;
+    ASSERT_EQ(stress::workload_records().size(), stress_workloads().size());
+    for (const auto& w : stress_workloads()) {
+        EXPECT_TRUE(names.insert(std::string(w.name)).second) << "listed twice: " << w.name;
+        const auto* r = stress::find_workload_record(w.name);
+        ASSERT_NE(r, nullptr) << w.name;
+        EXPECT_NE(r->iteration, nullptr) << w.name;
+        EXPECT_EQ(find_workload(w.name)->summary, r->info.summary) << w.name;
+        EXPECT_FALSE(w.summary.empty()) << w.name;
+    }
+    EXPECT_EQ(find_workload("no-such-workload"), nullptr);
+    EXPECT_EQ(stress::find_workload_record("no-such-workload"), nullptr);
+}
+
+TEST(Workloads, OnlyWorkloadsThatCanCrashTheKernelNeedFailingAllocation) {
+    for (const auto& w : stress_workloads())
+        if (w.needs_failing_allocation)
+            EXPECT_TRUE(w.can_crash_kernel) << w.name;
 }
