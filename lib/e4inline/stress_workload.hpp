@@ -79,8 +79,11 @@ struct Context {
     // The workload no longer knows what `name` (or everything under `name` + "/") holds.
     void forget(const std::string& name);
     // Remove a file of an earlier iteration that passed, so a long run does not fill
-    // the filesystem; the file of an iteration that found something stays as evidence.
+    // the filesystem; the file of an iteration that found something stays as evidence
+    // (the first kMaxKeptEvidence of them).
     void retire(const std::string& name);
+    static constexpr std::uint64_t kMaxKeptEvidence = 64;
+    std::atomic<std::uint64_t> kept_evidence{0};
 };
 
 // Whether the kernel stores `path` inline now (FS_IOC_GETFLAGS, EXT4_INLINE_DATA_FL).
