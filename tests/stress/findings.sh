@@ -104,6 +104,36 @@ for w in mmap-then-fsync append-across-capacity; do
     check "$w --control: the unmounted image holds what was written" image_matches_report "$T/plain-$w.img" "$T/plain-$w.json"
 done
 
+# --- a write past the capacity that fails with ENOSPC (no free block: craft fill)
+# must leave the file as it was. Observed on 6.18.44: the failed write converts the
+# file to an extent file with no block, so the bytes written before are zeros on
+# disk while the page cache still shows them. xattr-vs-write finds it on such an
+# image through its disk check.
+mkimg "$T/full.img" 8M
+"$E4INLINE" craft "$T/full.img" /fill fill >/dev/null
+mount_loop "$T/full.img" "$T/full"
+"$E4INLINE" stress "$T/full" --workload xattr-vs-write --iterations 3 --seed 3 --json >"$T/full.json"
+wrc=$?
+umount "$T/full"
+j=$T/full.json
+errs=$(report_field "$j" expected_errors)
+check "full filesystem: xattr-vs-write ran (exit 0 or 4, got $wrc)" [ "$wrc" -eq 0 -o "$wrc" -eq 4 ]
+check "full filesystem: writes past the capacity failed (${errs:-no} expected errors)" [ "${errs:-0}" -gt 0 ]
+check "full filesystem: e2fsck -fn clean" fsck_clean "$T/full.img"
+if [ "$wrc" -eq 0 ]; then
+    ok "full filesystem: a failed write past the capacity keeps the file's bytes on $kernel"
+else
+    first=$(report_mismatches "$j" | grep ' disk: ' | head -1)
+    diag "xattr-vs-write on a full filesystem, $kernel: $first"
+    xfail "full filesystem: a failed write past the capacity keeps the file's bytes" \
+        "this kernel ($kernel) converts the file on ENOSPC and loses its bytes on disk"
+    set -- $first
+    f=$1 off=$2
+    check "full filesystem: the unmounted image holds a zero at $off of $f" [ "$(image_byte "$T/full.img" "$f" "$off")" = 00 ]
+    blocks=$(debugfs -R "stat $f" "$T/full.img" 2>/dev/null | sed -n 's/.*Blockcount: \([0-9]*\).*/\1/p')
+    check "full filesystem: $f is an extent file with no block on the image (blockcount ${blocks:-?})" [ "${blocks:-x}" = 0 ]
+fi
+
 # --stop-on-failure keeps the files of the iteration that failed in the report.
 mkimg "$T/stop.img" 16M
 mount_loop "$T/stop.img" "$T/stop"
