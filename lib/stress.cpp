@@ -376,10 +376,12 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.mountpoint = o.mountpoint;
     // ext4 names the device in its messages by the mount source's last component
     // ("/dev/loop3" -> "loop3"); the disk check reads the device node itself.
-    const MountInfo mount = E4I_TRY(find_mount(o.mountpoint));
-    r.device = mount.source.substr(mount.source.find_last_of('/') + 1);
+    // Neither is needed by every workload: a failure to find them shows when used.
+    if (auto mount = find_mount(o.mountpoint)) {
+        r.device = mount->source.substr(mount->source.find_last_of('/') + 1);
+        ctx.device = mount_device(*mount).value_or("");
+    }
     r.inline_capacity = probed_capacity;
-    ctx.device = E4I_TRY(mount_device(mount));
     r.threads = ctx.threads;
     r.seed = o.seed;
     auto klog = E4I_TRY(KernelLog::open_from_now(r.device));

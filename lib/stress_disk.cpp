@@ -28,6 +28,9 @@ Result<void> Context::check_on_disk(const std::vector<KnownFile>& known) {
         Result<std::vector<std::uint8_t>> content;
         bool inline_flag;
     };
+    if (device.empty())
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           "the disk check cannot find the block device of the filesystem", mountpoint));
     std::vector<OnDisk> read;
     read.reserve(known.size());
     {
