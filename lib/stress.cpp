@@ -9,7 +9,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/core.h>
 
@@ -298,7 +296,6 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
             return std::unexpected(errno_error(w < 0 ? err : EIO, "writing", probe));
         return is_inline(probe);
     };
-    std::size_t lo = 0, hi = 4096;  // inline after lo bytes (0: trivially), not after hi
     auto first = inline_after(1);
     if (!first || !*first) {
         ::unlink(probe.c_str());
@@ -306,7 +303,8 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
             return std::unexpected(first.error());
         return 0;
     }
-    lo = 1;
+    // Inline after lo bytes, not after hi: no inode holds a block's worth inline.
+    std::size_t lo = 1, hi = 4096;
     while (hi - lo > 1) {
         std::size_t mid = lo + (hi - lo) / 2;
         auto fits = inline_after(mid);
