@@ -1,7 +1,11 @@
-// The stress feature's pure parts: POSIX cksum, the writers' known content and the
-// workload registry (the kernel-log scanner is in kmsg_test.cpp).
+// The stress feature's pure parts: POSIX cksum, the writers' known content, the
+// workload registry and the files a run reports (the kernel-log scanner is in kmsg_test.cpp).
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -63,4 +67,72 @@ TEST(Workloads, OnlyWorkloadsThatCanCrashTheKernelNeedFailingAllocation) {
     for (const auto& w : stress_workloads())
         if (w.needs_failing_allocation)
             EXPECT_TRUE(w.can_crash_kernel) << w.name;
+}
+
+namespace {
+
+// A context whose work directory is a fresh temporary directory (retire unlinks there).
+struct ContextInTempDir : ::testing::Test {
+    stress::Context ctx;
+    void SetUp() override {
+        char tmpl[] = "/tmp/e4i-stress-unit.XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        ctx.dir = tmpl;
+        ctx.rel_dir = "/w";
+    }
+    void TearDown() override { std::filesystem::remove_all(ctx.dir); }
+    std::vector<std::string> listed() {
+        std::vector<std::string> v;
+        for (const auto& f : ctx.files)
+            v.push_back(f.file);
+        return v;
+    }
+};
+
+}  // namespace
+
+TEST_F(ContextInTempDir, FilesKeepTheLastContentRecordedForEachName) {
+    ctx.expect_final("a", "old");
+    ctx.expect_final("b", "x");
+    ctx.expect_final("a", "newer");
+    ASSERT_EQ(ctx.files.size(), 2u);
+    EXPECT_EQ(ctx.files.back().file, "/w/a");
+    EXPECT_EQ(ctx.files.back().size, 5u);
+    EXPECT_EQ(ctx.files.back().cksum, posix_cksum("newer"));
+}
+
+TEST_F(ContextInTempDir, ForgetDropsAFileOrEverythingUnderADirectory) {
+    ctx.expect_final("dir0/e1", "1");
+    ctx.expect_final("dir0/e2", "2");
+    ctx.expect_final("dir01", "3");
+    ctx.expect_final("c", "4");
+    ctx.forget("dir0");
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/dir01", "/w/c"}));
+    ctx.forget("c");
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/dir01"}));
+}
+
+TEST_F(ContextInTempDir, RetireRemovesAPassedFileAndKeepsOneThatFoundSomething) {
+    for (const char* n : {"passed", "failed"}) {
+        std::ofstream(ctx.path(n)) << "bytes";
+        ctx.expect_final(n, "bytes");
+    }
+    ctx.mismatch("failed", 3, "disk: byte 0x00 where 0x41 was written");
+    ctx.retire("passed");
+    ctx.retire("failed");
+    EXPECT_FALSE(std::filesystem::exists(ctx.path("passed")));
+    EXPECT_TRUE(std::filesystem::exists(ctx.path("failed")));
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/failed"}));
+}
+
+TEST_F(ContextInTempDir, CompareNamesTheFirstDifferingOffsetOrTheSize) {
+    EXPECT_TRUE(ctx.compare("f", "abc", "abc", "disk"));
+    EXPECT_FALSE(ctx.compare("f", "abXd", "abcd", "disk"));
+    EXPECT_FALSE(ctx.compare("g", "ab", "abcd", "page cache"));
+    ASSERT_EQ(ctx.mismatches.size(), 2u);
+    EXPECT_EQ(ctx.mismatches[0].file, "/w/f");
+    EXPECT_EQ(ctx.mismatches[0].offset, 2u);
+    EXPECT_EQ(ctx.mismatches[0].detail, "disk: byte 0x58 where 0x63 was written");
+    EXPECT_EQ(ctx.mismatches[1].offset, 2u);
+    EXPECT_EQ(ctx.mismatches[1].detail, "page cache: size 2 where 4 was written");
 }
