@@ -9,20 +9,20 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/core.h>
 
+#include "e4inline/mountinfo.hpp"
 #include "e4inline/stress_workload.hpp"
 
 namespace e4inline {
@@ -31,45 +31,7 @@ namespace {
 
 constexpr long kExt4SuperMagic = 0xEF53;
 constexpr std::uint64_t kDefaultIterations = 20;
-
-const WorkloadInfo kWorkloads[] = {
-    {"mkwrite-vs-write", "A", true, true,
-     "write faults on a shared mapping racing pwrite/writev/sendfile while allocation fails"},
-    {"fallocate-vs-write", "B", true, true, "failing fallocate racing pwrite/writev/sendfile"},
-    {"mmap-then-fsync", "C", false, false, "pwrite 1 byte, store through a shared mapping, fsync"},
-    {"append-fallocate-enospc", "D", true, true, "write 1, append 120, fallocate 10M failing, sync"},
-    {"truncate-huge-offset", "E", true, false, "ftruncate 30 then pwrite 1 byte at 1 TiB + 5"},
-    {"xattr-vs-write", "F", false, false, "user.* xattrs set and removed racing pwrites near capacity"},
-    {"truncate-sendfile", "G", true, false, "truncate an inline file to 50 MB, then sendfile into it"},
-    {"append-across-capacity", "", false, false, "appends from empty through 60, the capacity, to extents"},
-    {"mmap-convert", "", false, false, "write fault converts a small file, then pwrite across its end"},
-    {"truncate-down-up", "", false, false, "truncate down and up across the inline size, then write"},
-    {"dir-grow-shrink", "", false, false, "inline directories growing into system.data, converting, shrinking"},
-};
-
-// The device ext4 names in its messages for the filesystem at `dir`: the mount
-// source's last component ("/dev/loop3" -> "loop3"), from /proc/self/mountinfo.
-std::string device_of(const std::string& dir) {
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0)
-        return {};
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, majmin;
-        fields >> id >> parent >> majmin;
-        if (majmin != fmt::format("{}:{}", major(st.st_dev), minor(st.st_dev)))
-            continue;
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream tail(line.substr(dash + 3));
-        std::string fstype, source;
-        tail >> fstype >> source;
-        return source.substr(source.find_last_of('/') + 1);
-    }
-    return {};
-}
+constexpr std::size_t kControlCapacity = 128;  // --control without inline data: sizes as for 256-byte inodes
 
 // The post-workload cross-check: the kernel's view of the work directory (page
 // cache, flags, FIEMAP, sizes, directory entries) against the inodes on disk, read
@@ -94,25 +56,6 @@ StressCrossCheck post_workload_crosscheck(const std::string& mountpoint, const s
     c.mismatches = std::move(report->mismatches);
     c.warnings = std::move(report->warnings);
     return c;
-}
-
-// Whether the filesystem stores small files inline: a new empty file has EXTENTS_FL,
-// and the first small buffered write makes it inline (ext4_write_inline_data_end),
-// which FS_IOC_GETFLAGS shows at once as EXT4_INLINE_DATA_FL.
-Result<bool> stores_small_files_inline(const std::string& dir) {
-    constexpr unsigned kInlineDataFlag = 0x10000000;
-    std::string probe = dir + "/.inline-probe";
-    int fd = ::open(probe.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return std::unexpected(errno_error(errno, "creating", probe));
-    unsigned flags = 0;
-    bool ok = ::write(fd, "inline?", 7) == 7 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
-    int err = errno;
-    ::close(fd);
-    ::unlink(probe.c_str());
-    if (!ok)
-        return std::unexpected(errno_error(err, "probing for inline data with", probe));
-    return (flags & kInlineDataFlag) != 0;
 }
 
 nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
@@ -167,10 +110,18 @@ std::string verdict_of(const StressReport& r) {
 
 }  // namespace
 
-std::span<const WorkloadInfo> stress_workloads() { return kWorkloads; }
+std::span<const WorkloadInfo> stress_workloads() {
+    static const auto list = [] {
+        std::vector<WorkloadInfo> v;
+        for (const auto& r : stress::workload_records())
+            v.push_back(r.info);
+        return v;
+    }();
+    return list;
+}
 
 const WorkloadInfo* find_workload(std::string_view name) {
-    for (const auto& w : kWorkloads)
+    for (const auto& w : stress_workloads())
         if (w.name == name)
             return &w;
     return nullptr;
@@ -246,26 +197,45 @@ void Context::mismatch(const std::string& name, std::uint64_t offset, std::strin
     mismatches.push_back({rel(name), offset, std::move(detail)});
 }
 
-bool Context::check_exact(const std::string& name, std::string_view want) {
-    std::string got;
-    {
-        std::ifstream in(path(name), std::ios::binary);
-        if (!in) {
-            mismatch(name, 0, "cannot be opened for reading back");
-            return false;
-        }
-        got.assign(std::istreambuf_iterator<char>(in), {});
-    }
+bool Context::has_mismatch(const std::string& name) {
+    std::lock_guard g(lock);
+    const std::string file = rel(name);
+    return std::ranges::any_of(mismatches, [&](const auto& m) { return m.file == file; });
+}
+
+bool Context::compare(const std::string& name, std::string_view got, std::string_view want, std::string_view where) {
     if (got == want)
         return true;
     auto diff = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
     auto off = static_cast<std::uint64_t>(diff.first - got.begin());
-    if (got.size() != want.size() && (diff.first == got.end() || diff.second == want.end()))
-        mismatch(name, off, fmt::format("size {} where {} was written", got.size(), want.size()));
+    if (diff.first == got.end() || diff.second == want.end())
+        mismatch(name, off, fmt::format("{}: size {} where {} was written", where, got.size(), want.size()));
     else
-        mismatch(name, off, fmt::format("byte 0x{:02x} where 0x{:02x} was written",
+        mismatch(name, off, fmt::format("{}: byte 0x{:02x} where 0x{:02x} was written", where,
                                         static_cast<unsigned char>(*diff.first), static_cast<unsigned char>(*diff.second)));
     return false;
+}
+
+bool Context::check_exact(const std::string& name, std::string_view want) {
+    // read() of 4096 bytes, as a reader of a small file does: finding (b) of the
+    // reference shows zeros to exactly this read while the writer holds the file open.
+    std::string got;
+    int fd = ::open(path(name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mismatch(name, 0, "page cache: cannot be opened for reading back");
+        return false;
+    }
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0)
+        got.append(buf, static_cast<std::size_t>(n));
+    int err = errno;
+    ::close(fd);
+    if (n < 0) {
+        mismatch(name, got.size(), fmt::format("page cache: read failed: {}", std::strerror(err)));
+        return false;
+    }
+    return compare(name, got, want, "page cache");
 }
 
 void Context::expect_final(const std::string& name, std::string_view content) {
@@ -275,12 +245,86 @@ void Context::expect_final(const std::string& name, std::string_view content) {
     files.push_back({file, content.size(), posix_cksum(content)});
 }
 
+void Context::forget(const std::string& name) {
+    std::lock_guard g(lock);
+    const std::string file = rel(name), under = file + "/";
+    std::erase_if(files, [&](const auto& f) { return f.file == file || f.file.starts_with(under); });
+}
+
+void Context::retire(const std::string& name) {
+    // Evidence is kept up to a bound, so that a long run on a kernel that fails every
+    // iteration does not run out of inodes or blocks: the first failures stay.
+    if (has_mismatch(name) && kept_evidence.fetch_add(1) < kMaxKeptEvidence)
+        return;
+    ::unlink(path(name).c_str());
+    forget(name);
+}
+
+Result<bool> is_inline(const std::string& path) {
+    constexpr unsigned kInlineDataFlag = 0x10000000;  // EXT4_INLINE_DATA_FL
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::unexpected(errno_error(errno, "opening", path));
+    unsigned flags = 0;
+    int rc = ::ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0)
+        return std::unexpected(errno_error(err, "reading the inode flags (FS_IOC_GETFLAGS) of", path));
+    return (flags & kInlineDataFlag) != 0;
+}
+
+Result<std::size_t> probe_inline_capacity(const std::string& dir) {
+    // A new empty file has EXTENTS_FL; a first buffered write that fits makes it
+    // inline at once (ext4_write_inline_data_end), one that does not fit leaves it an
+    // extent file. So "inline after one write of N bytes" is monotonic in N.
+    const std::string probe = dir + "/.capacity-probe";
+    auto inline_after = [&](std::size_t n) -> Result<bool> {
+        ::unlink(probe.c_str());
+        int fd = ::open(probe.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return std::unexpected(errno_error(errno, "creating", probe));
+        std::string bytes(n, 'c');
+        ssize_t w = ::write(fd, bytes.data(), n);
+        int err = errno;
+        ::close(fd);
+        // No free block (craft bitmap-full, fill): what does not fit inline cannot
+        // be written at all, which answers the question too.
+        if (w < 0 && err == ENOSPC)
+            return false;
+        if (w != static_cast<ssize_t>(n))
+            return std::unexpected(errno_error(w < 0 ? err : EIO, "writing", probe));
+        return is_inline(probe);
+    };
+    auto first = inline_after(1);
+    if (!first || !*first) {
+        ::unlink(probe.c_str());
+        if (!first)
+            return std::unexpected(first.error());
+        return 0;
+    }
+    // Inline after lo bytes, not after hi: no inode holds a block's worth inline.
+    std::size_t lo = 1, hi = 4096;
+    while (hi - lo > 1) {
+        std::size_t mid = lo + (hi - lo) / 2;
+        auto fits = inline_after(mid);
+        if (!fits) {
+            ::unlink(probe.c_str());
+            return std::unexpected(fits.error());
+        }
+        (*fits ? lo : hi) = mid;
+    }
+    ::unlink(probe.c_str());
+    return lo;
+}
+
 }  // namespace stress
 
 Result<StressReport> run_stress(const StressOptions& o) {
-    const WorkloadInfo* info = find_workload(o.workload);
-    if (!info)
-        return std::unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "'"));
+    const stress::WorkloadRecord* record = stress::find_workload_record(o.workload);
+    if (!record)
+        return std::unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "' (stress --list shows them)"));
+    const WorkloadInfo* info = &record->info;
     if (info->can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
         return std::unexpected(plain_error(
             ExitCode::not_applicable,
@@ -312,10 +356,15 @@ Result<StressReport> run_stress(const StressOptions& o) {
     if (::mkdir(ctx.dir.c_str(), 0755) != 0)
         return std::unexpected(errno_error(errno, "creating", ctx.dir));
 
-    if (!E4I_TRY(stores_small_files_inline(ctx.dir))) {
+    ctx.capacity = E4I_TRY(stress::probe_inline_capacity(ctx.dir));
+    const std::size_t probed_capacity = ctx.capacity;
+    if (ctx.capacity == 0 && o.control)
+        ctx.capacity = kControlCapacity;
+    if (ctx.capacity == 0) {
         std::filesystem::remove(ctx.dir, ec);
         return std::unexpected(plain_error(ExitCode::not_applicable,
-                                           "small files are not stored inline (no inline_data feature?)",
+                                           "small files are not stored inline (no inline_data feature?); "
+                                           "--control runs the workload anyway",
                                            o.mountpoint));
     }
 
@@ -323,7 +372,14 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.workload = o.workload;
     r.can_crash_kernel = info->can_crash_kernel;
     r.mountpoint = o.mountpoint;
-    r.device = device_of(o.mountpoint);
+    // ext4 names the device in its messages by the mount source's last component
+    // ("/dev/loop3" -> "loop3"); the disk check reads the device node itself.
+    // Neither is needed by every workload: a failure to find them shows when used.
+    if (auto mount = find_mount(o.mountpoint)) {
+        r.device = mount->source.substr(mount->source.find_last_of('/') + 1);
+        ctx.device = mount_device(*mount).value_or("");
+    }
+    r.inline_capacity = probed_capacity;
     r.threads = ctx.threads;
     r.seed = o.seed;
     auto klog = E4I_TRY(KernelLog::open_from_now(r.device));
@@ -332,9 +388,8 @@ Result<StressReport> run_stress(const StressOptions& o) {
         std::optional<stress::FailingAllocation> failing;
         if (info->needs_failing_allocation)
             failing.emplace(E4I_TRY(stress::FailingAllocation::make(ctx.dir)));
-        auto iteration = stress::workload_iteration(o.workload);
+        auto iteration = record->iteration;
         while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
-            ctx.files.clear();  // what must survive is what the last iteration left
             E4I_TRY(iteration(ctx, r.iterations));
             ++r.iterations;
             // The log is read after every iteration so that the first failure is timed.
@@ -355,11 +410,13 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.operations = ctx.operations.load();
     r.expected_errors = ctx.expected_errors.load();
+    r.not_inline = ctx.not_inline.load();
+    r.disk_checks = ctx.disk_checks.load();
     r.mismatches = std::move(ctx.mismatches);
     r.files = std::move(ctx.files);
     std::ranges::sort(r.files, {}, &StressFileExpectation::file);
     r.crosscheck = post_workload_crosscheck(o.mountpoint, ctx.rel_dir);
-    for (auto& f : klog.read_findings())
+    for (auto& f : klog.read_findings(true))
         r.kernel_log.push_back(std::move(f));
     if (r.first_failure_seconds < 0 &&
         (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.mismatches.empty()))
@@ -378,9 +435,12 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
     j["device"] = r.device;
     j["threads"] = r.threads;
     j["seed"] = r.seed;
+    j["inline_capacity"] = r.inline_capacity;
     j["iterations"] = r.iterations;
     j["operations"] = r.operations;
     j["expected_errors"] = r.expected_errors;
+    j["not_inline"] = r.not_inline;
+    j["disk_checks"] = r.disk_checks;
     j["seconds"] = std::round(r.seconds * 1000) / 1000;
     if (r.first_failure_seconds >= 0)
         j["first_failure_seconds"] = std::round(r.first_failure_seconds * 1000) / 1000;
@@ -401,9 +461,12 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
 }
 
 std::string stress_text(const StressReport& r) {
-    std::string s = fmt::format("Workload: {}{}\nIterations: {} ({} operations, {} expected errors) in {:.1f}s\n",
-                                r.workload, r.can_crash_kernel ? " (can crash the kernel)" : "", r.iterations,
-                                r.operations, r.expected_errors, r.seconds);
+    std::string s = fmt::format("Workload: {}{}\nInline capacity: {} bytes\n"
+                                "Iterations: {} ({} operations, {} expected errors) in {:.1f}s\n",
+                                r.workload, r.can_crash_kernel ? " (can crash the kernel)" : "", r.inline_capacity,
+                                r.iterations, r.operations, r.expected_errors, r.seconds);
+    s += fmt::format("Disk checks: {} files read from the frozen device", r.disk_checks);
+    s += r.not_inline ? fmt::format(" ({} files were not inline when they had to be)\n", r.not_inline) : "\n";
     s += fmt::format("Mismatches: {}\n", r.mismatches.size());
     for (const auto& m : r.mismatches)
         s += fmt::format("  {} at {}: {}\n", m.file, m.offset, m.detail);

@@ -20,6 +20,15 @@ bool parse_number(const char* s, double& out) {
     return end != s && *end == '\0' && out >= 0;
 }
 
+// One line per workload of the registry, for --list and --help.
+std::string workload_table() {
+    std::string out;
+    for (const auto& w : stress_workloads())
+        out += fmt::format("{:<24} {:<2} {:<8} {}\n", w.name, w.shape.empty() ? "-" : w.shape,
+                           w.can_crash_kernel ? "vm-only" : "safe", w.summary);
+    return out;
+}
+
 int run_stress_command(const Command& self, int argc, char** argv) {
     StressOptions o;
     bool json = false, list = false;
@@ -32,6 +41,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
                                       {"in-vm", no_argument, nullptr, 'V'},
                                       {"clean", no_argument, nullptr, 'c'},
                                       {"stop-on-failure", no_argument, nullptr, 'x'},
+                                      {"control", no_argument, nullptr, 'C'},
                                       {"list", no_argument, nullptr, 'l'},
                                       {"help", no_argument, nullptr, 'h'},
                                       {nullptr, 0, nullptr, 0}};
@@ -65,18 +75,19 @@ int run_stress_command(const Command& self, int argc, char** argv) {
         case 'V': o.in_vm = true; break;
         case 'c': o.clean = true; break;
         case 'x': o.stop_on_failure = true; break;
+        case 'C': o.control = true; break;
         case 'l': list = true; break;
-        case 'h': return print_help(self);
+        case 'h':
+            print_help(self);
+            return write_stdout("\nWorkloads (shape, whether it runs outside e4inline-vm, what it does):\n" +
+                                workload_table())
+                       ? 0
+                       : 8;
         default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
         }
     }
-    if (list) {
-        std::string out;
-        for (const auto& w : stress_workloads())
-            out += fmt::format("{:<24} {:<2} {:<16} {}\n", w.name, w.shape.empty() ? "-" : w.shape,
-                               w.can_crash_kernel ? "vm-only" : "safe", w.summary);
-        return write_stdout(out) ? 0 : 8;
-    }
+    if (list)
+        return write_stdout(workload_table()) ? 0 : 8;
     if (argc - optind != 1)
         return usage_error(self, "exactly one mountpoint is required");
     if (o.workload.empty())
@@ -97,7 +108,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
 
 extern const Command stress_command{
     "stress",
-    "--workload NAME [--threads N] [--duration S | --iterations N] [--seed S] [--json] [--in-vm] [--stop-on-failure] MOUNTPOINT",
+    "--workload NAME [--threads N] [--duration S | --iterations N] [--seed S] [--json] [--in-vm] [--stop-on-failure] [--control] MOUNTPOINT",
     "run an inline-data race or integrity workload and report mismatches and kernel-log findings",
     "  -w, --workload NAME   the workload (--list shows them all)\n"
     "  -t, --threads N       worker threads (default 2)\n"
@@ -108,6 +119,7 @@ extern const Command stress_command{
     "      --in-vm           allow a workload that can crash the kernel (only in a throwaway VM)\n"
     "  -x, --stop-on-failure end after the iteration that found a mismatch or kernel-log finding\n"
     "  -c, --clean           remove the work directory MOUNTPOINT/e4inline-stress afterwards\n"
+    "      --control         run on ext4 without inline_data too (the control run of a finding)\n"
     "  -l, --list            list the workloads\n",
     run_stress_command,
 };

@@ -28,6 +28,9 @@ struct StressOptions {
     bool in_vm = false;           // --in-vm: the caller vouches for a throwaway kernel
     bool clean = false;           // remove the work directory afterwards
     bool stop_on_failure = false; // end after the iteration that found something
+    // Run on an ext4 without inline data too (refused otherwise), with the sizes of
+    // 256-byte inodes: the control run, where a finding of the inline path must vanish.
+    bool control = false;
 };
 
 struct StressMismatch {
@@ -64,9 +67,12 @@ struct StressReport {
     std::string device;
     unsigned threads = 0;
     std::uint64_t seed = 0;
+    std::uint64_t inline_capacity = 0;   // probed on the mounted filesystem (bytes a new inode holds inline; 0: none)
     std::uint64_t iterations = 0;
     std::uint64_t operations = 0;
     std::uint64_t expected_errors = 0;   // ENOSPC, SIGBUS... the shapes provoke on purpose
+    std::uint64_t not_inline = 0;        // files a workload needed inline that the kernel did not store inline
+    std::uint64_t disk_checks = 0;       // files read back from the device (frozen, O_DIRECT) during the run
     double seconds = 0;
     double first_failure_seconds = -1;   // when the first mismatch or finding was seen; -1 none
     std::vector<StressMismatch> mismatches;

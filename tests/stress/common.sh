@@ -30,3 +30,24 @@ EOF2
     [ "$n" -gt 0 ] || { diag "no files in the report $2"; return 1; }
     [ "$bad" -eq 0 ]
 }
+
+# xfail NAME REASON: a known kernel bug (automake counts "not ok ... # TODO" as XFAIL).
+xfail() { tap_n=$((tap_n + 1)); echo "not ok $tap_n - $1 # TODO $2"; }
+
+# report_mismatches JSON_FILE: "FILE OFFSET DETAIL" per entry of the report's
+# workload mismatches (only they carry a "detail").
+report_mismatches() {
+    awk '
+    /^  "mismatches": \[/ { inside = 1; next }
+    inside && /^  \]/ { inside = 0 }
+    inside && /"file":/ { gsub(/[",]/, "", $2); f = $2 }
+    inside && /"offset":/ { gsub(/,/, "", $2); o = $2 }
+    inside && /"detail":/ { sub(/^ *"detail": "/, ""); sub(/"$/, ""); print f, o, $0 }
+    ' "$1"
+}
+
+# image_byte IMAGE PATH OFFSET: the byte at OFFSET of PATH on the unmounted image,
+# as two hex digits (empty past the end).
+image_byte() {
+    "$E4INLINE" cat "$1" "$2" | od -An -tx1 -j "$3" -N1 | tr -d ' \n'
+}

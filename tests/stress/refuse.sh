@@ -21,8 +21,9 @@ for w in mmap-then-fsync xattr-vs-write append-across-capacity mmap-convert trun
     check "--list marks $w safe" grep -q "^$w .* safe " "$T/list"
 done
 
-"$E4INLINE" stress "$T/mnt" --workload no-such-thing >/dev/null 2>&1
+"$E4INLINE" stress "$T/mnt" --workload no-such-thing >/dev/null 2>"$T/err"
 check "an unknown workload is a usage error (16)" [ $? -eq 16 ]
+check "and points at --list" grep -q "unknown workload 'no-such-thing' (stress --list shows them)" "$T/err"
 "$E4INLINE" stress "$T/mnt" --workload mmap-convert --duration 1 --iterations 1 >/dev/null 2>&1
 check "--duration with --iterations is a usage error (16)" [ $? -eq 16 ]
 "$E4INLINE" stress "$T/mnt" >/dev/null 2>&1

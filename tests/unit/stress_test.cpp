@@ -1,45 +1,18 @@
-// The stress feature's pure parts: the kernel-log classifier, the device filter,
-// POSIX cksum, and the writers' known content.
+// The stress feature's pure parts: POSIX cksum, the writers' known content, the
+// workload registry and the files a run reports (the kernel-log scanner is in kmsg_test.cpp).
 #include <gtest/gtest.h>
 
-#include "e4inline/kmsg.hpp"
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
 #include "e4inline/stress.hpp"
 #include "e4inline/stress_workload.hpp"
 
 using namespace e4inline;
-
-TEST(KernelLog, KernelBugAtIsABug) {
-    EXPECT_EQ(classify_kernel_message("kernel BUG at fs/ext4/inline.c:228!"), "BUG");
-}
-
-TEST(KernelLog, WarningWithLocationIsAWarning) {
-    EXPECT_EQ(classify_kernel_message("WARNING: CPU: 1 PID: 42 at fs/ext4/inode.c:3123 ext4_do_writepages+0x1/0x2"),
-              "WARNING");
-}
-
-TEST(KernelLog, Ext4ErrorIsFound) {
-    EXPECT_EQ(classify_kernel_message("EXT4-fs error (device vda): ext4_read_inline_data:200: inode #12: bad"),
-              "EXT4-fs error");
-}
-
-TEST(KernelLog, LockdepSplatIsFound) {
-    EXPECT_EQ(classify_kernel_message("WARNING: possible circular locking dependency detected"), "lockdep");
-}
-
-TEST(KernelLog, KasanReportIsFound) {
-    EXPECT_EQ(classify_kernel_message("BUG: KASAN: slab-out-of-bounds in ext4_read_inline_data+0x1/0x2"), "KASAN");
-}
-
-TEST(KernelLog, OrdinaryMountMessageIsNotAFinding) {
-    EXPECT_FALSE(classify_kernel_message("EXT4-fs (loop0): mounted filesystem with ordered data mode."));
-}
-
-TEST(KernelLog, MessageAboutAnotherDeviceIsFilteredOut) {
-    EXPECT_TRUE(kernel_message_concerns_other_device("EXT4-fs error (device loop7): x", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("EXT4-fs error (device loop0): x", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("kernel BUG at fs/ext4/inline.c:1", "loop0"));
-    EXPECT_FALSE(kernel_message_concerns_other_device("EXT4-fs error (device loop7): x", ""));
-}
 
 TEST(PosixCksum, MatchesCoreutilsCksum) {
     EXPECT_EQ(posix_cksum(""), 4294967295u);          // printf '' | cksum
@@ -69,7 +42,97 @@ TEST(Workloads, ReproducerShapesThatCanCrashAreMarked) {
     for (auto name : {"mkwrite-vs-write", "fallocate-vs-write", "append-fallocate-enospc", "truncate-huge-offset",
                       "truncate-sendfile"})
         EXPECT_TRUE(find_workload(name)->can_crash_kernel) << name;
-    for (auto name : {"append-across-capacity", "mmap-convert", "truncate-down-up", "dir-grow-shrink"})
+    for (auto name : {"mmap-then-fsync", "xattr-vs-write", "append-across-capacity", "mmap-convert",
+                      "truncate-down-up", "dir-grow-shrink"})
         EXPECT_FALSE(find_workload(name)->can_crash_kernel) << name;
     EXPECT_EQ(stress_workloads().size(), 11u);
+}
+
+TEST(Workloads, EveryListedWorkloadHasOneRecordWithAnIterationFunction) {
+    std::set<std::string> names;
+    ASSERT_EQ(stress::workload_records().size(), stress_workloads().size());
+    for (const auto& w : stress_workloads()) {
+        EXPECT_TRUE(names.insert(std::string(w.name)).second) << "listed twice: " << w.name;
+        const auto* r = stress::find_workload_record(w.name);
+        ASSERT_NE(r, nullptr) << w.name;
+        EXPECT_NE(r->iteration, nullptr) << w.name;
+        EXPECT_EQ(find_workload(w.name)->summary, r->info.summary) << w.name;
+        EXPECT_FALSE(w.summary.empty()) << w.name;
+    }
+    EXPECT_EQ(find_workload("no-such-workload"), nullptr);
+    EXPECT_EQ(stress::find_workload_record("no-such-workload"), nullptr);
+}
+
+TEST(Workloads, OnlyWorkloadsThatCanCrashTheKernelNeedFailingAllocation) {
+    for (const auto& w : stress_workloads())
+        if (w.needs_failing_allocation)
+            EXPECT_TRUE(w.can_crash_kernel) << w.name;
+}
+
+namespace {
+
+// A context whose work directory is a fresh temporary directory (retire unlinks there).
+struct ContextInTempDir : ::testing::Test {
+    stress::Context ctx;
+    void SetUp() override {
+        char tmpl[] = "/tmp/e4i-stress-unit.XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        ctx.dir = tmpl;
+        ctx.rel_dir = "/w";
+    }
+    void TearDown() override { std::filesystem::remove_all(ctx.dir); }
+    std::vector<std::string> listed() {
+        std::vector<std::string> v;
+        for (const auto& f : ctx.files)
+            v.push_back(f.file);
+        return v;
+    }
+};
+
+}  // namespace
+
+TEST_F(ContextInTempDir, FilesKeepTheLastContentRecordedForEachName) {
+    ctx.expect_final("a", "old");
+    ctx.expect_final("b", "x");
+    ctx.expect_final("a", "newer");
+    ASSERT_EQ(ctx.files.size(), 2u);
+    EXPECT_EQ(ctx.files.back().file, "/w/a");
+    EXPECT_EQ(ctx.files.back().size, 5u);
+    EXPECT_EQ(ctx.files.back().cksum, posix_cksum("newer"));
+}
+
+TEST_F(ContextInTempDir, ForgetDropsAFileOrEverythingUnderADirectory) {
+    ctx.expect_final("dir0/e1", "1");
+    ctx.expect_final("dir0/e2", "2");
+    ctx.expect_final("dir01", "3");
+    ctx.expect_final("c", "4");
+    ctx.forget("dir0");
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/dir01", "/w/c"}));
+    ctx.forget("c");
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/dir01"}));
+}
+
+TEST_F(ContextInTempDir, RetireRemovesAPassedFileAndKeepsOneThatFoundSomething) {
+    for (const char* n : {"passed", "failed"}) {
+        std::ofstream(ctx.path(n)) << "bytes";
+        ctx.expect_final(n, "bytes");
+    }
+    ctx.mismatch("failed", 3, "disk: byte 0x00 where 0x41 was written");
+    ctx.retire("passed");
+    ctx.retire("failed");
+    EXPECT_FALSE(std::filesystem::exists(ctx.path("passed")));
+    EXPECT_TRUE(std::filesystem::exists(ctx.path("failed")));
+    EXPECT_EQ(listed(), (std::vector<std::string>{"/w/failed"}));
+}
+
+TEST_F(ContextInTempDir, CompareNamesTheFirstDifferingOffsetOrTheSize) {
+    EXPECT_TRUE(ctx.compare("f", "abc", "abc", "disk"));
+    EXPECT_FALSE(ctx.compare("f", "abXd", "abcd", "disk"));
+    EXPECT_FALSE(ctx.compare("g", "ab", "abcd", "page cache"));
+    ASSERT_EQ(ctx.mismatches.size(), 2u);
+    EXPECT_EQ(ctx.mismatches[0].file, "/w/f");
+    EXPECT_EQ(ctx.mismatches[0].offset, 2u);
+    EXPECT_EQ(ctx.mismatches[0].detail, "disk: byte 0x58 where 0x63 was written");
+    EXPECT_EQ(ctx.mismatches[1].offset, 2u);
+    EXPECT_EQ(ctx.mismatches[1].detail, "page cache: size 2 where 4 was written");
 }
