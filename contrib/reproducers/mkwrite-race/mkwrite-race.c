@@ -131,6 +131,22 @@ struct pair {
     char path[4096];
 };
 
+/* Progress goes to stdout and, since a BUG ends the guest before its stdout is
+ * saved, to the kernel log too (the guest's console keeps it). */
+static int kmsg_out = -1;
+static void progress(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    printf("%s\n", line);
+    fflush(stdout);
+    if (kmsg_out >= 0)
+        dprintf(kmsg_out, "%s: %s\n", PROG, line);
+}
+
 static __thread sigjmp_buf bus_jump;
 static __thread volatile sig_atomic_t bus_armed;
 
@@ -160,12 +176,12 @@ static void make_file(const char *path)
 static int check_bytes(const char *where, const char *path, const unsigned char *buf, ssize_t n)
 {
     if (n < 10 || n > WRITE_LEN) {
-        printf("   %s: %s: size %zd, expected 10 to %d\n", where, path, n, WRITE_LEN);
+        progress("   %s: %s: size %zd, expected 10 to %d", where, path, n, WRITE_LEN);
         return 1;
     }
     for (ssize_t i = 0; i < n; i++)
         if (!byte_possible((size_t)i, buf[i])) {
-            printf("   %s: %s: byte 0x%02x at offset %zd, which no writer wrote\n", where, path, buf[i], i);
+            progress("   %s: %s: byte 0x%02x at offset %zd, which no writer wrote", where, path, buf[i], i);
             show(where, buf, (size_t)n);
             return 1;
         }
@@ -298,6 +314,7 @@ int main(int argc, char **argv)
     int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
     if (kmsg < 0 || lseek(kmsg, 0, SEEK_END) < 0)
         setup_error(errno, "/dev/kmsg");
+    kmsg_out = open("/dev/kmsg", O_WRONLY);
     memfd = memfd_create("mkwrite-race-source", 0);
     unsigned char src[WRITE_LEN];
     memset(src, 's', sizeof src);
@@ -318,7 +335,8 @@ int main(int argc, char **argv)
         snprintf(pairs[i].path, sizeof pairs[i].path, "%s/%s.%d.%ld", dir, PROG, (int)getpid(), i);
         make_file(pairs[i].path);
     }
-    printf("1. %ld files of 10 bytes: the first is %s\n", npairs, inline_state(pairs[0].path));
+    progress("1. %ld files of 10 bytes: the first is %s; racing for %ld s", npairs,
+             inline_state(pairs[0].path), seconds);
     for (long i = 0; i < npairs; i++) {
         pthread_create(&tids[2 * i], NULL, mapper, &pairs[i]);
         pthread_create(&tids[2 * i + 1], NULL, writer, &pairs[i]);
@@ -326,10 +344,9 @@ int main(int argc, char **argv)
     for (long t = 0; t < seconds; t++) {
         sleep(1);
         if ((t + 1) % 10 == 0 || t + 1 == seconds) {
-            printf("   %3lds: stores %ld (SIGBUS %ld), writes %ld (failed %ld), read-backs %ld, lost %ld\n",
-                   t + 1, atomic_load(&stores), atomic_load(&store_faults), atomic_load(&writes),
-                   atomic_load(&write_errors), atomic_load(&checks), atomic_load(&lost));
-            fflush(stdout);
+            progress("   %3lds: stores %ld (SIGBUS %ld), writes %ld (failed %ld), read-backs %ld, lost %ld",
+                     t + 1, atomic_load(&stores), atomic_load(&store_faults), atomic_load(&writes),
+                     atomic_load(&write_errors), atomic_load(&checks), atomic_load(&lost));
         }
     }
     atomic_store(&stop, 1);
