@@ -143,8 +143,13 @@ static void progress(const char *fmt, ...)
     va_end(ap);
     printf("%s\n", line);
     fflush(stdout);
-    if (kmsg_out >= 0)
-        dprintf(kmsg_out, "%s: %s\n", PROG, line);
+    if (kmsg_out >= 0) {
+        /* One write(2) per record: /dev/kmsg refuses dprintf's (EINVAL). */
+        char rec[600];
+        int n = snprintf(rec, sizeof rec, "%s: %s\n", PROG, line);
+        if (write(kmsg_out, rec, (size_t)n) < 0)
+            kmsg_out = -1;
+    }
 }
 
 static __thread sigjmp_buf bus_jump;
