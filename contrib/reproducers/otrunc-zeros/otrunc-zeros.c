@@ -25,6 +25,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+/* The helpers from here to main() are the same in every reproducer of
+ * contrib/reproducers: each file stands alone, to be compiled and sent by itself. */
 #define EXT4_SUPER_MAGIC 0xEF53
 #define EXT4_INLINE_DATA_FL 0x10000000        /* the inode flag FS_IOC_GETFLAGS shows */
 #define GETFLAGS _IOR('f', 1, long)           /* FS_IOC_GETFLAGS */
