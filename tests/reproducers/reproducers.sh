@@ -3,7 +3,7 @@
 # With inline_data, mmap-store, otrunc-zeros and truncate-up-pwrite show their bug
 # (exit 1, recorded as TODO) and the unmounted image confirms the loss with
 # e4inline cat; without inline_data each exits 0 and the image holds what was
-# written; mkwrite-race refuses to run outside the e4inline-vm guest. About 5 s.
+# written; mkwrite-race refuses to run outside the e4inline-vm guest. About 3 s.
 . "$E4I_SRCDIR/tests/lib.sh"
 . "$E4I_SRCDIR/tests/reproducers/common.sh"
 require_root_loop
