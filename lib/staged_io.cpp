@@ -230,7 +230,7 @@ errcode_t staged_close(io_channel channel) {
         return 0;
     Staged* s = staged(channel);
     if (test_faults().count)
-        std::fprintf(stderr, "e4inline-test-fault: writes=%u allocs=%u commit=%u\n", s->state->writes,
+        std::fprintf(stderr, "e4inline-test-fault: write=%u alloc=%u commit=%u\n", s->state->writes,
                      s->state->allocs, s->state->commit_steps);
     errcode_t err = io_channel_close(s->inner);
     delete s;

@@ -7,8 +7,9 @@
 # it succeeded and e2fsck -fn is clean and the target is fully written.
 . "$E4I_SRCDIR/tests/lib.sh"
 
-base=$T/base img=$T/img
+base=$T/base
 mkimg "$base" 8M -b 1024 || { not_ok "mke2fs"; done_testing; }
+img=$T/img   # after mkimg, which sets $img
 E=$E4INLINE
 # The starting image: an inline file, an extents file, a nearly full inline
 # directory (i_block full), a directory at capacity (the next entry needs a
@@ -49,11 +50,11 @@ with_fault() {
 # faults NAME SUCCESS_CHECK CMD: run CMD (with $img for the image) once
 # counting, then once per fault point of each kind.
 faults() {
-    name=$1 success=$2 cmd=$3
+    what=$1 success=$2 cmd=$3
     cp "$base" "$img"
     counts=$(with_fault count "$cmd" 2>&1 >/dev/null | sed -n 's/^e4inline-test-fault: //p' | tail -1)
-    if ! eval "$success"; then not_ok "$name: succeeds without a fault"; return; fi
-    ok "$name: succeeds without a fault ($counts)"
+    if ! eval "$success"; then not_ok "$what: succeeds without a fault"; return; fi
+    ok "$what: succeeds without a fault ($counts)"
     for kind in write alloc commit; do
         total=$(printf '%s\n' "$counts" | tr ' ' '\n' | sed -n "s/^$kind=//p")
         bad=0 failed=0 n=0
@@ -71,7 +72,7 @@ faults() {
                 bad=$((bad + 1)); diag "$kind=$n: exit 0 but the target is not fully written or e2fsck is not clean"
             fi
         done
-        check "$name: $kind faults 1..${total:-0} ($failed failed cleanly): image unchanged or complete" [ $bad = 0 ]
+        check "$what: $kind faults 1..${total:-0} ($failed failed cleanly): image unchanged or complete" [ $bad = 0 ]
     done
 }
 

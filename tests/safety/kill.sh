@@ -7,8 +7,9 @@
 # issue's case is 20000).
 . "$E4I_SRCDIR/tests/lib.sh"
 
-base=$T/base img=$T/img undo=$T/u.undo
+base=$T/base undo=$T/u.undo
 mkimg "$base" 64M -N 40000 || { not_ok "mke2fs"; done_testing; }
+img=$T/img   # after mkimg, which sets $img
 "$E4INLINE" create "$base" /keep --size 50 >/dev/null
 
 # classify: after a killed run, unchanged / restored / bad (with a diagnostic).
@@ -69,7 +70,7 @@ for k in 1 2 3 4 5 6 7 8; do
     cp "$base" "$img"; rm -f "$undo"*
     delay=$(awk -v t="$took" -v k=$k 'BEGIN { printf "%.3f", t * k / 8.5 }')
     cmd_big >/dev/null 2>&1 & pid=$!
-    sleep "$delay"; kill -9 $pid 2>/dev/null; wait $pid; rc=$?
+    sleep "$delay"; kill -9 $pid 2>/dev/null; { wait $pid; } 2>/dev/null; rc=$?
     tally "$(classify $rc)"
 done
 diag "8 timed kills: $unchanged unchanged, $restored restored by e2undo, $finished finished first, $bad bad"

@@ -29,6 +29,7 @@ writer() {
             "$E4INLINE" create "$img" "/d/$1$i" --size 20 >"$T/w$1" 2>&1; rc=$?
             [ $rc = 0 ] && break
             if [ $rc = 8 ] && grep -q "holds the write lock" "$T/w$1"; then
+                echo x >>"$T/refused"
                 tries=$((tries + 1)); [ $tries -lt 2000 ] && continue
             fi
             echo "/d/$1$i exit $rc: $(cat "$T/w$1")" >>"$T/bad"; break
@@ -37,7 +38,7 @@ writer() {
 }
 
 rounds=40 bad_rounds=0 refusals=0
-: >"$T/bad"
+: >"$T/bad"; : >"$T/refused"
 r=0
 while [ $r -lt $rounds ]; do
     r=$((r + 1))
@@ -51,6 +52,7 @@ while [ $r -lt $rounds ]; do
         bad_rounds=$((bad_rounds + 1)); diag "round $r: $n of 30 entries, e2fsck exit $(e2fsck -fn "$img" >/dev/null 2>&1; echo $?)"
     fi
 done
+diag "$rounds rounds of 30 creates: $(wc -l <"$T/refused") refusals by the lock (each retried)"
 check "every create exited 0 or was refused by the lock" [ ! -s "$T/bad" ]
 [ -s "$T/bad" ] && diag "$(head -5 "$T/bad")"
 check "all $rounds rounds: e2fsck clean and all 30 entries present" [ $bad_rounds = 0 ]
