@@ -12,21 +12,23 @@ mkimg "$base" 64M -N 40000 || { not_ok "mke2fs"; done_testing; }
 img=$T/img   # after mkimg, which sets $img
 "$E4INLINE" create "$base" /keep --size 50 >/dev/null
 
-# classify: after a killed run, unchanged / restored / bad (with a diagnostic).
+# classify EXIT: after a killed run, sets $result to unchanged, finished,
+# restored or bad (with a diagnostic).
 classify() {
-    if cmp -s "$img" "$base"; then echo unchanged; return; fi
-    if [ "$1" = 0 ] && fsck_clean "$img" >/dev/null; then echo finished; return; fi
+    if cmp -s "$img" "$base"; then result=unchanged; return; fi
+    if [ "$1" = 0 ] && fsck_clean "$img" >/dev/null; then result=finished; return; fi
     if e2undo "$undo" "$img" >"$T/e2undo.out" 2>&1 && ! grep -q "Incomplete" "$T/e2undo.out" &&
         cmp -s "$img" "$base"; then
-        echo restored
+        result=restored
     else
-        echo bad; diag "exit $1; e2undo: $(cat "$T/e2undo.out")"
+        result=bad; diag "exit $1; e2undo: $(cat "$T/e2undo.out")"
     fi
 }
 
-# tally RESULT: count a classify result.
+# tally EXIT: classify and count.
 tally() {
-    case $1 in
+    classify "$1"
+    case $result in
     unchanged) unchanged=$((unchanged + 1)) ;;
     restored) restored=$((restored + 1)) ;;
     finished) finished=$((finished + 1)) ;;
@@ -48,7 +50,7 @@ while [ "$n" -lt "${steps:-0}" ]; do
     cp "$base" "$img"; rm -f "$undo"*
     cmd_small kill=$n >/dev/null 2>&1; rc=$?
     [ $rc = 137 ] || { bad=$((bad + 1)); diag "kill=$n: exit $rc, not killed"; continue; }
-    tally "$(classify $rc)"
+    tally $rc
 done
 diag "kill before commit step 1..$steps: $unchanged left the image unchanged, $restored restored by e2undo, $bad bad"
 check "every kill point: image unchanged or restored byte for byte by e2undo" [ $bad = 0 ]
@@ -69,9 +71,10 @@ unchanged=0 restored=0 finished=0 bad=0
 for k in 1 2 3 4 5 6 7 8; do
     cp "$base" "$img"; rm -f "$undo"*
     delay=$(awk -v t="$took" -v k=$k 'BEGIN { printf "%.3f", t * k / 8.5 }')
-    cmd_big >/dev/null 2>&1 & pid=$!
+    # exec: $! must be the e4inline process, not a subshell around it.
+    ( exec "$E4INLINE" create "$img" --from-dir "$T/big" --into /big -p -z "$undo" >/dev/null 2>&1 ) & pid=$!
     sleep "$delay"; kill -9 $pid 2>/dev/null; { wait $pid; } 2>/dev/null; rc=$?
-    tally "$(classify $rc)"
+    tally $rc
 done
 diag "8 timed kills: $unchanged unchanged, $restored restored by e2undo, $finished finished first, $bad bad"
 check "every timed kill: image unchanged, restored byte for byte by e2undo, or the write complete" [ $bad = 0 ]
