@@ -12,6 +12,7 @@
 
 #include "e4inline/create.hpp"
 #include "e4inline/filesystem.hpp"
+#include "fresh_image.hpp"
 
 using namespace e4inline;
 
@@ -22,28 +23,20 @@ std::vector<char> bytes_of(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class StagedImage : public ::testing::Test {
+class StagedImage : public FreshImage {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/e4i-staged-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        path_ = tmpl;
-        const std::string cmd = "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -O inline_data " + path_ +
-                                " 4M >/dev/null 2>&1";
-        if (std::system(cmd.c_str()) != 0)
-            GTEST_SKIP() << "mke2fs not available";
+        FreshImage::SetUp();
+        if (IsSkipped())
+            return;
         before_ = bytes_of(path_);
     }
-    void TearDown() override { unlink(path_.c_str()); }
     Result<CreateOutcome> create(Filesystem& fs, const std::string& path) {
         CreateRequest req;
         req.path = path;
         req.data.assign(50, 'x');
         return create_node(fs, req);
     }
-    std::string path_;
     std::vector<char> before_;
 };
 
