@@ -13,6 +13,7 @@ cp "$img" "$T/orig"
 # one-line message matching PATTERN; the image is unchanged.
 refused() {
     what=$1 want=$2 pattern=$3 undo=$4
+    cp "$T/orig" "$img"   # each case on the original image (cp keeps the inode)
     "$E4INLINE" create "$img" /x --size 3 -z "$undo" >"$T/out" 2>&1; rc=$?
     check "-z $what: exit $want (not a crash)" [ "$rc" = "$want" ]
     [ "$rc" = "$want" ] || diag "exit $rc: $(cat "$T/out")"
