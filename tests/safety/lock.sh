@@ -19,6 +19,19 @@ check "convert is refused the same way" sh -c "[ $rc = 8 ] && grep -q 'holds the
 flock "$img" "$E4INLINE" inspect "$img" / >/dev/null 2>&1; rc=$?
 check "a reader is not refused" [ $rc = 0 ]
 
+# A block device: written through, and locked the same way.
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && [ -e /dev/loop-control ]; then
+    mkimg "$T/dev.img" 8M
+    dev=$(losetup -f --show "$T/dev.img") && on_exit "losetup -d '$dev'"
+    "$E4INLINE" create "$dev" /viadev --size 20 >/dev/null 2>&1; rc=$?
+    check "a create through a loop device exits 0" [ $rc = 0 ]
+    flock "$dev" "$E4INLINE" create "$dev" /held --size 3 >"$T/out" 2>&1; rc=$?
+    check "a create on a locked device is refused with exit 8" sh -c "[ $rc = 8 ] && grep -q 'holds the write lock' '$T/out'"
+    check "the device's filesystem is clean" fsck_clean "$dev"
+else
+    skip "a create through a loop device" "needs root and loop devices"
+fi
+
 # writer PREFIX: 15 creates into /d, each retried while the lock refuses it;
 # any other failure is written to $T/bad.
 writer() {
