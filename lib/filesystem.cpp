@@ -1,5 +1,6 @@
 #include "e4inline/filesystem.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -65,35 +66,80 @@ Result<std::string> mounted_at(const std::string& image) {
 
 namespace {
 
-// The writer's lock: flock(2) on the image, which every e4inline writer takes
-// before it reads the superblock and keeps until it has written the last
-// block. flock, not fcntl(F_SETLK): a POSIX lock would be dropped when
-// libext2fs closes its own descriptor of the same file.
-Result<int> lock_image(const std::string& image) {
-    const int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return std::unexpected(errno_error(errno, "opening", {}, image));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        const int err = errno;
-        ::close(fd);
-        if (err == EWOULDBLOCK)
-            return std::unexpected(plain_error(ExitCode::operational,
-                                               "another process is writing to the image (it holds the write lock); "
-                                               "try again when it has finished",
-                                               {}, image));
-        return std::unexpected(errno_error(err, "locking", {}, image));
-    }
-    return fd;
-}
-
-struct FdGuard {
-    int fd;
-    ~FdGuard() {
-        if (fd >= 0)
+// Descriptors closed together unless released (the locks of one writer).
+struct FdSet {
+    std::vector<int> fds;
+    FdSet() = default;
+    FdSet(const FdSet&) = delete;
+    FdSet& operator=(const FdSet&) = delete;
+    ~FdSet() {
+        for (int fd : fds)
             ::close(fd);
     }
-    int release() { return std::exchange(fd, -1); }
+    std::vector<int> release() { return std::exchange(fds, {}); }
 };
+
+// flock(2), not fcntl(F_SETLK): a POSIX lock would be dropped when libext2fs
+// closes its own descriptor of the same file.
+Result<void> flock_exclusive(FdSet& held, const std::string& path, const std::string& image) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::unexpected(errno_error(errno, "opening", path == image ? "" : path, image));
+    held.fds.push_back(fd);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return {};
+    if (errno == EWOULDBLOCK)
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           "another process is writing to the image (it holds the write lock); "
+                                           "try again when it has finished",
+                                           path == image ? "" : path, image));
+    return std::unexpected(errno_error(errno, "locking", path == image ? "" : path, image));
+}
+
+// The loop devices whose backing file is the file IMAGE_ST describes.
+std::vector<std::string> loop_devices_backed_by(const struct stat& image_st) {
+    std::vector<std::string> out;
+    struct CloseDir {
+        void operator()(DIR* d) const { closedir(d); }
+    };
+    std::unique_ptr<DIR, CloseDir> dir(opendir("/sys/block"));
+    if (!dir)
+        return out;
+    while (const struct dirent* e = readdir(dir.get())) {
+        if (std::strncmp(e->d_name, "loop", 4) != 0)
+            continue;
+        const std::string dev = fmt::format("/dev/{}", e->d_name);
+        if (loop_backs(dev, image_st))
+            out.push_back(dev);
+    }
+    return out;
+}
+
+// The writer's locks, taken before the superblock is read and held until the
+// last block is written: an exclusive flock on the image; for an image file
+// attached to loop devices, those devices opened O_EXCL (so that neither a
+// writer through the device nor a mount can start); for a loop device, a
+// flock on its backing file too.
+Result<std::vector<int>> lock_for_writing(const std::string& image, const struct stat& st) {
+    FdSet held;
+    E4I_TRY(flock_exclusive(held, image, image));
+    if (S_ISREG(st.st_mode)) {
+        for (const auto& dev : loop_devices_backed_by(st)) {
+            const int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+            if (fd < 0)
+                return std::unexpected(errno == EBUSY ? plain_error(ExitCode::operational,
+                                                                    "the image is in use through this loop device "
+                                                                    "(mounted or opened exclusively)",
+                                                                    dev, image)
+                                                      : errno_error(errno, "opening", dev, image));
+            held.fds.push_back(fd);
+        }
+    } else if (S_ISBLK(st.st_mode)) {
+        if (const auto backing = loop_backing_file(image))
+            E4I_TRY(flock_exclusive(held, *backing, image));
+    }
+    return held.release();
+}
 
 }  // namespace
 
@@ -105,15 +151,17 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
         return std::unexpected(errno_error(errno, "opening", {}, image));
     if (S_ISDIR(st.st_mode))
         return std::unexpected(plain_error(ExitCode::operational, "is a directory, not an image", {}, image));
-    FdGuard lock{-1};
+    FdSet locks;
     if (options.writable) {
         // Everything is checked before the first byte of any file is written.
-        lock.fd = E4I_TRY(lock_image(image));
+        // The mount check comes first for its clearer message; the locks then
+        // keep a mount (of a loop device behind the image too) from starting.
         const std::string mnt = E4I_TRY(mounted_at(image));
         if (!mnt.empty())
             return std::unexpected(plain_error(ExitCode::operational,
                                                fmt::format("filesystem is mounted on {}; refusing to write", mnt),
                                                {}, image));
+        locks.fds = E4I_TRY(lock_for_writing(image, st));
         flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
         auto stage = std::make_shared<StageState>();
         stage->image = image;
@@ -131,7 +179,7 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
     if (err)
         return std::unexpected(ext2_error(err, "opening", {}, image));
     Filesystem result(fs, image, options.writable);
-    result.lock_fd_ = lock.release();
+    result.lock_fds_ = locks.release();
     if (options.writable) {
         install_alloc_fault(fs);
         // Writing under a journal that still has to be replayed would be
@@ -147,7 +195,7 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
 
 Filesystem::Filesystem(Filesystem&& other) noexcept
     : fs_(std::exchange(other.fs_, nullptr)), image_(std::move(other.image_)), writable_(other.writable_),
-      lock_fd_(std::exchange(other.lock_fd_, -1)) {}
+      lock_fds_(std::exchange(other.lock_fds_, {})) {}
 
 Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
     if (this != &other) {
@@ -155,7 +203,7 @@ Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
         fs_ = std::exchange(other.fs_, nullptr);
         image_ = std::move(other.image_);
         writable_ = other.writable_;
-        lock_fd_ = std::exchange(other.lock_fd_, -1);
+        lock_fds_ = std::exchange(other.lock_fds_, {});
     }
     return *this;
 }
@@ -164,8 +212,8 @@ Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
 void Filesystem::release() {
     if (fs_)
         ext2fs_close_free(&fs_);
-    if (lock_fd_ >= 0)
-        ::close(std::exchange(lock_fd_, -1));
+    for (int fd : std::exchange(lock_fds_, {}))
+        ::close(fd);
 }
 
 Filesystem::~Filesystem() { release(); }

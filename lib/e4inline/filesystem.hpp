@@ -40,8 +40,10 @@ class Filesystem {
 public:
     // Opens IMAGE. Read-write refuses a mounted filesystem, including an image
     // file that is loop-mounted, opens block devices exclusively (O_EXCL) and
-    // takes an exclusive flock(2) on the image, held until the Filesystem is
-    // closed or destroyed: a second writer is refused, not made to wait.
+    // takes an exclusive flock(2) on the image (and the loop devices behind
+    // an image file, or the file behind a loop device), held until the
+    // Filesystem is closed or destroyed: a second writer is refused, not made
+    // to wait.
     // Every write is staged in memory (staged_io.hpp) and reaches the image
     // only through close(); destroying a writable Filesystem without close()
     // leaves the image as it was.
@@ -93,7 +95,7 @@ private:
     ext2_filsys fs_ = nullptr;
     std::string image_;
     bool writable_ = false;
-    int lock_fd_ = -1;  // holds the writer's flock on the image
+    std::vector<int> lock_fds_;  // a writer's locks (see open)
 };
 
 // Whether IMAGE (an image file or a device) is mounted, directly or through a

@@ -27,6 +27,11 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && [ -e /dev/loop-control
     check "a create through a loop device exits 0" [ $rc = 0 ]
     flock "$dev" "$E4INLINE" create "$dev" /held --size 3 >"$T/out" 2>&1; rc=$?
     check "a create on a locked device is refused with exit 8" sh -c "[ $rc = 8 ] && grep -q 'holds the write lock' '$T/out'"
+    flock "$T/dev.img" "$E4INLINE" create "$dev" /held --size 3 >"$T/out" 2>&1; rc=$?
+    check "a create on a loop device whose backing file is locked is refused" \
+        sh -c "[ $rc = 8 ] && grep -q 'holds the write lock' '$T/out'"
+    "$E4INLINE" create "$T/dev.img" /viafile --size 20 >/dev/null 2>&1; rc=$?
+    check "a create on the backing file of an unused loop device exits 0" [ $rc = 0 ]
     check "the device's filesystem is clean" fsck_clean "$dev"
 else
     skip "a create through a loop device" "needs root and loop devices"
