@@ -57,4 +57,13 @@ check "-z naming an existing undo file: exit 0 (it is replaced)" [ $rc = 0 ]
 e2undo "$T/empty.undo" "$img" >"$T/out" 2>&1
 check "e2undo with the replaced undo file restores the image byte for byte" same_bytes "$img" "$T/after-a"
 check "no temporary undo file is left" sh -c "! ls '$T'/empty.undo.* >/dev/null 2>&1"
+
+# The undo file is e2fsprogs' own format: tune2fs appends to it, and e2undo
+# then undoes both changes.
+cp "$T/orig" "$img"; rm -f "$T/chain.undo"
+"$E4INLINE" create "$img" /c --size 30 -z "$T/chain.undo" >/dev/null 2>&1
+tune2fs -z "$T/chain.undo" -L chained "$img" >"$T/out" 2>&1; rc=$?
+check "tune2fs -z appends to an undo file e4inline wrote" [ $rc = 0 ]
+e2undo "$T/chain.undo" "$img" >"$T/out" 2>&1
+check "e2undo then restores the image from before both" same_bytes "$img" "$T/orig"
 done_testing
