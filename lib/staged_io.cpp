@@ -257,7 +257,8 @@ errcode_t staged_open(const char* name, int flags, io_channel* channel) {
     io->name = strdup(name);
     io->block_size = static_cast<int>(unit);
     io->refcount = 1;
-    io->flags = s->inner->flags & ~CHANNEL_FLAGS_THREADS;
+    // No discard here, so no promise that discarded blocks read back as zeros.
+    io->flags = s->inner->flags & ~(CHANNEL_FLAGS_THREADS | CHANNEL_FLAGS_DISCARD_ZEROES);
     io->align = s->inner->align;
     io->private_data = s.release();
     *channel = io;
