@@ -191,7 +191,16 @@ Result<void> make_room_in_dir(Filesystem& fs, ext2_ino_t dir) {
     if (l.inline_flag() && E4I_TRY(grow_inline_dir(fs, dir, l)))
         return {};
     // An inline directory becomes a block directory (ext2fs_inline_data_expand);
-    // a block directory gets one more block.
+    // a block directory gets one more block, and maybe an extent tree block.
+    // Say so plainly when there is no block for that (the staged writes keep
+    // the image as it was in any case).
+    const std::uint64_t need = l.inline_flag() ? 1 : 2;
+    if (ext2fs_free_blocks_count(fs.raw()->super) < need)
+        return std::unexpected(fs.error(ExitCode::operational,
+                                        fmt::format("the directory is full and no free block is left to grow it "
+                                                    "({} needed, {} free)",
+                                                    need, ext2fs_free_blocks_count(fs.raw()->super)),
+                                        fmt::format("<{}>", dir)));
     errcode_t err = ext2fs_expand_dir(fs.raw(), dir);
     if (err)
         return std::unexpected(fs.error(err, "expanding directory", fmt::format("<{}>", dir)));
@@ -360,6 +369,20 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
         break;
     }
 
+    // ext2fs_mkdir makes every new directory inline on an inline_data
+    // filesystem; with no in-inode xattr space (128-byte inodes) there is no
+    // room for system.data and e2fsck rejects the directory.
+    auto check_dir_fits = [&](const std::string& path) -> Result<void> {
+        if (fs.has_inline_data() && out.capacity == 0)
+            return std::unexpected(fs.error(ExitCode::not_applicable,
+                                            "an inline directory does not fit: a new inode here holds 0 bytes inline "
+                                            "(no in-inode xattr space for system.data)",
+                                            path));
+        return {};
+    };
+    if (req.kind == NodeKind::directory)
+        E4I_TRY(check_dir_fits(req.path));
+
     // Walk (and with -p make) the parents.
     ext2_ino_t parent = EXT2_ROOT_INO;
     bool parent_is_new = false;
@@ -373,6 +396,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
             if (!req.parents)
                 return std::unexpected(fs.error(ExitCode::operational,
                                                 "no such directory (-p makes missing parents)", here));
+            E4I_TRY(check_dir_fits(here));
             out.parents_made.push_back(here);
             if (dry_run) {
                 parent_is_new = true;

@@ -1,6 +1,10 @@
 #include "e4inline/filesystem.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -11,6 +15,8 @@
 
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inline/staged_io.hpp"
+#include "e4inline/undo_file.hpp"
 
 namespace e4inline {
 
@@ -26,10 +32,6 @@ bool loop_backs(const std::string& loop_dev, const struct stat& image_st) {
 }
 
 }  // namespace
-
-namespace detail {
-errcode_t prime_undo_file(ext2_filsys fs);
-}
 
 Result<std::string> mounted_at(const std::string& image) {
     struct stat image_st{};
@@ -62,42 +64,124 @@ Result<std::string> mounted_at(const std::string& image) {
     return std::string();
 }
 
+namespace {
+
+// Descriptors closed together unless released (the locks of one writer).
+struct FdSet {
+    std::vector<int> fds;
+    FdSet() = default;
+    FdSet(const FdSet&) = delete;
+    FdSet& operator=(const FdSet&) = delete;
+    ~FdSet() {
+        for (int fd : fds)
+            ::close(fd);
+    }
+    std::vector<int> release() { return std::exchange(fds, {}); }
+};
+
+// flock(2), not fcntl(F_SETLK): a POSIX lock would be dropped when libext2fs
+// closes its own descriptor of the same file.
+Result<void> flock_exclusive(FdSet& held, const std::string& path, const std::string& image) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::unexpected(errno_error(errno, "opening", path == image ? "" : path, image));
+    held.fds.push_back(fd);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return {};
+    if (errno == EWOULDBLOCK)
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           "another process is writing to the image (it holds the write lock); "
+                                           "try again when it has finished",
+                                           path == image ? "" : path, image));
+    return std::unexpected(errno_error(errno, "locking", path == image ? "" : path, image));
+}
+
+// The loop devices whose backing file is the file IMAGE_ST describes.
+std::vector<std::string> loop_devices_backed_by(const struct stat& image_st) {
+    std::vector<std::string> out;
+    struct CloseDir {
+        void operator()(DIR* d) const { closedir(d); }
+    };
+    std::unique_ptr<DIR, CloseDir> dir(opendir("/sys/block"));
+    if (!dir)
+        return out;
+    while (const struct dirent* e = readdir(dir.get())) {
+        if (std::strncmp(e->d_name, "loop", 4) != 0)
+            continue;
+        const std::string dev = fmt::format("/dev/{}", e->d_name);
+        if (loop_backs(dev, image_st))
+            out.push_back(dev);
+    }
+    return out;
+}
+
+// The writer's locks, taken before the superblock is read and held until the
+// last block is written: an exclusive flock on the image; for an image file
+// attached to loop devices, those devices opened O_EXCL (so that neither a
+// writer through the device nor a mount can start); for a loop device, a
+// flock on its backing file too.
+Result<std::vector<int>> lock_for_writing(const std::string& image, const struct stat& st) {
+    FdSet held;
+    E4I_TRY(flock_exclusive(held, image, image));
+    if (S_ISREG(st.st_mode)) {
+        for (const auto& dev : loop_devices_backed_by(st)) {
+            const int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+            if (fd < 0)
+                return std::unexpected(errno == EBUSY ? plain_error(ExitCode::operational,
+                                                                    "the image is in use through this loop device "
+                                                                    "(mounted or opened exclusively)",
+                                                                    dev, image)
+                                                      : errno_error(errno, "opening", dev, image));
+            held.fds.push_back(fd);
+        }
+    } else if (S_ISBLK(st.st_mode)) {
+        if (const auto backing = loop_backing_file(image))
+            E4I_TRY(flock_exclusive(held, *backing, image));
+    }
+    return held.release();
+}
+
+}  // namespace
+
 Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions& options) {
     int flags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
     io_manager manager = unix_io_manager;
-    if (options.writable) {
-        const std::string mnt = E4I_TRY(mounted_at(image));
-        if (!mnt.empty())
-            return std::unexpected(plain_error(ExitCode::operational,
-                                               fmt::format("filesystem is mounted on {}; refusing to write", mnt),
-                                               {}, image));
-        flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
-        if (!options.undo_file.empty()) {
-            // The undo manager refuses to append to a stale file of another image.
-            if (unlink(options.undo_file.c_str()) != 0 && errno != ENOENT)
-                return std::unexpected(errno_error(errno, "removing old undo file", options.undo_file, image));
-            errcode_t err = set_undo_io_backing_manager(unix_io_manager);
-            if (!err)
-                err = set_undo_io_backup_file(const_cast<char*>(options.undo_file.c_str()));
-            if (err)
-                return std::unexpected(ext2_error(err, "setting up undo file", options.undo_file, image));
-            manager = undo_io_manager;
-        }
-    }
-    if (options.direct_io)
-        flags |= EXT2_FLAG_DIRECT_IO;
     struct stat st{};
     if (stat(image.c_str(), &st) != 0)
         return std::unexpected(errno_error(errno, "opening", {}, image));
     if (S_ISDIR(st.st_mode))
         return std::unexpected(plain_error(ExitCode::operational, "is a directory, not an image", {}, image));
+    FdSet locks;
+    if (options.writable) {
+        // Everything is checked before the first byte of any file is written.
+        // The mount check comes first for its clearer message; the locks then
+        // keep a mount (of a loop device behind the image too) from starting.
+        const std::string mnt = E4I_TRY(mounted_at(image));
+        if (!mnt.empty())
+            return std::unexpected(plain_error(ExitCode::operational,
+                                               fmt::format("filesystem is mounted on {}; refusing to write", mnt),
+                                               {}, image));
+        locks.fds = E4I_TRY(lock_for_writing(image, st));
+        flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+        auto stage = std::make_shared<StageState>();
+        stage->image = image;
+        if (!options.undo_file.empty())
+            stage->undo_path = E4I_TRY(check_undo_path(options.undo_file, st, image));
+        stage_next_open(std::move(stage));
+        manager = staged_io_manager();
+    }
+    if (options.direct_io)
+        flags |= EXT2_FLAG_DIRECT_IO;
 
     ext2_filsys fs = nullptr;
     errcode_t err = ext2fs_open2(image.c_str(), nullptr, flags, 0, 0, manager, &fs);
+    stage_next_open(nullptr);
     if (err)
         return std::unexpected(ext2_error(err, "opening", {}, image));
     Filesystem result(fs, image, options.writable);
+    result.lock_fds_ = locks.release();
     if (options.writable) {
+        install_alloc_fault(fs);
         // Writing under a journal that still has to be replayed would be
         // undone (or worse) by the replay: e2fsprogs' writers refuse too.
         if (ext2fs_has_feature_journal_needs_recovery(fs->super))
@@ -105,53 +189,56 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
                                                "the journal needs recovery; run e2fsck first", {}, image));
         if ((err = ext2fs_read_bitmaps(fs)))
             return std::unexpected(ext2_error(err, "reading bitmaps", {}, image));
-        if (!options.undo_file.empty() && (err = detail::prime_undo_file(fs)))
-            return std::unexpected(ext2_error(err, "writing undo file", options.undo_file, image));
     }
     return result;
 }
 
-namespace detail {
-
-// libext2fs 1.47.0's undo manager allocates its map of saved blocks on the
-// first write and never frees it. Making that first write here, by rewriting
-// the superblock's block unchanged, gives the leak one known origin (the
-// sanitizer suppression names this function) and means an undo file exists
-// even when the command then changes nothing.
-[[gnu::noinline]] errcode_t prime_undo_file(ext2_filsys fs) {
-    const blk64_t block = fs->super->s_first_data_block;
-    std::vector<char> buf(fs->blocksize);
-    errcode_t err = io_channel_read_blk64(fs->io, block, 1, buf.data());
-    if (!err)
-        err = io_channel_write_blk64(fs->io, block, 1, buf.data());
-    return err;
-}
-
-}  // namespace detail
-
 Filesystem::Filesystem(Filesystem&& other) noexcept
-    : fs_(std::exchange(other.fs_, nullptr)), image_(std::move(other.image_)), writable_(other.writable_) {}
+    : fs_(std::exchange(other.fs_, nullptr)), image_(std::move(other.image_)), writable_(other.writable_),
+      lock_fds_(std::exchange(other.lock_fds_, {})) {}
 
 Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
     if (this != &other) {
-        if (fs_)
-            ext2fs_close_free(&fs_);
+        release();
         fs_ = std::exchange(other.fs_, nullptr);
         image_ = std::move(other.image_);
         writable_ = other.writable_;
+        lock_fds_ = std::exchange(other.lock_fds_, {});
     }
     return *this;
 }
 
-Filesystem::~Filesystem() {
+// Without a commit the staged writes are dropped; the lock goes last.
+void Filesystem::release() {
     if (fs_)
         ext2fs_close_free(&fs_);
+    for (int fd : std::exchange(lock_fds_, {}))
+        ::close(fd);
 }
+
+Filesystem::~Filesystem() { release(); }
 
 Result<void> Filesystem::close() {
     if (!fs_)
         return {};
+    if (writable_) {
+        // What ext2fs_close would write (bitmaps, then superblock and group
+        // descriptors), staged, then the commit of all of it at once.
+        errcode_t err = ext2fs_write_bitmaps(fs_);
+        if (!err && (fs_->flags & EXT2_FLAG_DIRTY))
+            err = ext2fs_flush(fs_);
+        if (err) {
+            release();
+            return std::unexpected(error(err, "writing"));
+        }
+        auto committed = commit_staged(fs_->io);
+        if (!committed) {
+            release();
+            return committed;
+        }
+    }
     errcode_t err = ext2fs_close_free(&fs_);
+    release();
     if (err)
         return std::unexpected(error(err, "closing"));
     return {};

@@ -89,6 +89,9 @@ int run_convert(const Command& self, int argc, char** argv) {
         if (!summary)
             return report(summary.error());
         bar(1, 1);
+        if (!dry_run)
+            if (auto closed = fs->close(); !closed)
+                return report(closed.error());
         std::cout << convert_summary_text(*summary, target, dry_run);
     } else {
         auto ref = fs->resolve(spec);
@@ -99,6 +102,10 @@ int run_convert(const Command& self, int argc, char** argv) {
             return report(out.error());
         switch (out->status) {
         case ConvertStatus::converted:
+            // Nothing is on the image before close() commits it: report after.
+            if (!dry_run)
+                if (auto closed = fs->close(); !closed)
+                    return report(closed.error());
             std::cout << (dry_run ? "would convert " : "converted ") << spec << ": " << out->reason << '\n';
             break;
         case ConvertStatus::already:

@@ -189,16 +189,20 @@ int run_create(const Command& self, int argc, char** argv) {
                                                         : create_from_manifest(*fs, manifest, tree);
         if (!summary)
             return report(summary.error());
+        // Nothing is on the image before close() commits it: report after.
+        if (!dry_run)
+            if (auto closed = fs->close(); !closed)
+                return report(closed.error());
         std::cout << tree_summary_text(*summary, dry_run);
     } else {
         auto out = create_node(*fs, req, dry_run);
         if (!out)
             return report(out.error());
+        if (!dry_run)
+            if (auto closed = fs->close(); !closed)
+                return report(closed.error());
         print_outcome(req, *out, dry_run);
     }
-    if (!dry_run)
-        if (auto closed = fs->close(); !closed)
-            return report(closed.error());
     return 0;
 }
 

@@ -16,8 +16,9 @@ namespace e4inline {
 
 struct OpenOptions {
     bool writable = false;
-    // When set (writable only), every block overwritten is first saved to this
-    // file through libext2fs' undo I/O manager; `e2undo FILE IMAGE` restores it.
+    // When set (writable only), the blocks a write overwrites are saved to this
+    // file before the image is touched; `e2undo FILE IMAGE` restores it.
+    // check_undo_path (undo_file.hpp) says which files are refused.
     std::string undo_file;
     // Read through O_DIRECT (the device as it is on disk, not the page cache).
     bool direct_io = false;
@@ -38,7 +39,14 @@ struct InodeRef {
 class Filesystem {
 public:
     // Opens IMAGE. Read-write refuses a mounted filesystem, including an image
-    // file that is loop-mounted, and opens block devices exclusively.
+    // file that is loop-mounted, opens block devices exclusively (O_EXCL) and
+    // takes an exclusive flock(2) on the image (and the loop devices behind
+    // an image file, or the file behind a loop device), held until the
+    // Filesystem is closed or destroyed: a second writer is refused, not made
+    // to wait.
+    // Every write is staged in memory (staged_io.hpp) and reaches the image
+    // only through close(); destroying a writable Filesystem without close()
+    // leaves the image as it was.
     static Result<Filesystem> open(const std::string& image, const OpenOptions& options = {});
 
     Filesystem(Filesystem&&) noexcept;
@@ -73,7 +81,8 @@ public:
     // The same, for a caller that has already parsed the inode.
     Result<std::vector<std::uint8_t>> read_content(const InodeRef& ref, const InlineLayout& layout) const;
 
-    // Flush and close; a writer should call this to see errors from the flush.
+    // Flush and close. For a writer this is the commit: the staged writes
+    // (and the undo file) are written here, or, on an error, none of them.
     Result<void> close();
 
     // An Error naming this image.
@@ -82,9 +91,11 @@ public:
 
 private:
     Filesystem(ext2_filsys fs, std::string image, bool writable) : fs_(fs), image_(std::move(image)), writable_(writable) {}
+    void release();
     ext2_filsys fs_ = nullptr;
     std::string image_;
     bool writable_ = false;
+    std::vector<int> lock_fds_;  // a writer's locks (see open)
 };
 
 // Whether IMAGE (an image file or a device) is mounted, directly or through a

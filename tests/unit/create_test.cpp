@@ -12,6 +12,7 @@
 #include "e4inline/filesystem.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/layout.hpp"
+#include "fresh_image.hpp"
 #include "inode_builder.hpp"
 
 using namespace e4inline;
@@ -84,22 +85,6 @@ OpenOptions writable() {
     return o;
 }
 
-class FreshImage : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/e4i-unit-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        path_ = tmpl;
-        const std::string cmd = "PATH=$PATH:/sbin:/usr/sbin mke2fs -q -F -t ext4 -O inline_data " + path_ +
-                                " 4M >/dev/null 2>&1";
-        if (std::system(cmd.c_str()) != 0)
-            GTEST_SKIP() << "mke2fs not available";
-    }
-    void TearDown() override { unlink(path_.c_str()); }
-    std::string path_;
-};
 
 TEST_F(FreshImage, CreatedFileIsInlineAndReadsBackExactly) {
     auto fs = Filesystem::open(path_, writable());
