@@ -39,7 +39,15 @@ struct DirEntryKey {
     auto operator<=>(const DirEntryKey&) const = default;
 };
 
-bool disk_inline_flag(const std::vector<std::uint8_t>& raw) {
+// An inode as read from its table, wherever it is held.
+struct RawInode {
+    std::span<const std::uint8_t> raw;
+    std::uint64_t byte_offset = 0;  // on the device
+};
+
+bool disk_inline_flag(std::span<const std::uint8_t> raw) {
+    if (raw.size() < od::off_flags + 4)
+        return false;
     std::uint32_t flags = 0;
     std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
     return le32toh(flags) & od::fl_inline_data;
@@ -83,7 +91,7 @@ public:
 
     // Whether compare() of K, not inline on disk, still needs the device
     // (while it is frozen), or can run from what was captured.
-    bool needs_device(const KernelFile& k, const DiskInode& d) const {
+    bool needs_device(const KernelFile& k, const RawInode& d) const {
         if (disk_inline_flag(d.raw))
             return false;
         const InlineLayout l = parse_inline_layout(d.raw, fs_.has_inline_data());
@@ -96,7 +104,7 @@ public:
         return k.type == FileType::regular || (k.type == FileType::symlink && !l.symlink_target);
     }
 
-    void compare(const KernelFile& k, const DiskInode& d) {
+    void compare(const KernelFile& k, const RawInode& d) {
         const InlineLayout l = parse_inline_layout(d.raw, fs_.has_inline_data());
         const bool disk_inline = l.inline_flag();
         if (opt_.inline_only && !disk_inline && !k.kernel_inline()) {
@@ -160,7 +168,7 @@ private:
     // fs/ext4/inline.c ext4_inline_data_fiemap: one extent, DATA_INLINE |
     // NOT_ALIGNED | LAST, at the byte address of i_block, of length
     // min(inline size, i_size).
-    void compare_fiemap(const KernelFile& k, const DiskInode& d, const InlineLayout& l) {
+    void compare_fiemap(const KernelFile& k, const RawInode& d, const InlineLayout& l) {
         const std::uint64_t phys = d.byte_offset + od::off_block;
         const std::uint64_t len = std::min<std::uint64_t>(l.inline_size, l.size);
         auto describe = [](const KernelFile& f) {
@@ -528,15 +536,16 @@ Result<CrosscheckReport> check_walking_frozen(CrosscheckReport report, int root_
     // Files inline on disk are compared from what was captured (raw inode and
     // page-cache bytes) after the thaw; the others need the disk now.
     Checker checker(fs, root_fd, options, report);
-    std::vector<std::pair<const KernelFile*, const DiskInode*>> after_thaw;
+    std::vector<std::pair<const KernelFile*, RawInode>> after_thaw;
     after_thaw.reserve(view.files.size());
     std::size_t n = 0;
     for (const auto& k : view.files) {
         if (guard && (++n & 1023) == 0 && guard->expired())
             return std::unexpected(overran(options, report));
-        const DiskInode& d = disk.at(static_cast<ext2_ino_t>(k.ino));
+        const DiskInode& disk_inode = disk.at(static_cast<ext2_ino_t>(k.ino));
+        const RawInode d{disk_inode.raw, disk_inode.byte_offset};
         if (disk_inline_flag(d.raw))
-            after_thaw.emplace_back(&k, &d);
+            after_thaw.emplace_back(&k, d);
         else
             checker.compare(k, d);
     }
@@ -549,7 +558,7 @@ Result<CrosscheckReport> check_walking_frozen(CrosscheckReport report, int root_
     if (guard)
         E4I_TRY(hold_and_thaw(*guard, report, options));
     for (const auto& [k, d] : after_thaw)
-        checker.compare(*k, *d);
+        checker.compare(*k, d);
     finish(report, t0);
     return report;
 }
@@ -563,7 +572,7 @@ struct DiskCtime {
     std::uint32_t granularity_ns = 1000000000u;
 };
 
-DiskCtime disk_ctime(const Bytes& raw) {
+DiskCtime disk_ctime(std::span<const std::uint8_t> raw) {
     auto le32 = [&](std::size_t off) {
         std::uint32_t v = 0;
         std::memcpy(&v, raw.data() + off, sizeof v);
@@ -600,7 +609,9 @@ DiskCtime disk_ctime(const Bytes& raw) {
 // fault, so sync_file_range writes those pages back and write-protects
 // them first. A ctime in the tick of the reading proves nothing (a second
 // change in that tick keeps it): such a file is read again under the freeze.
-bool unchanged_since_read(const KernelFile& k, const Bytes& raw) {
+bool unchanged_since_read(const KernelFile& k, std::span<const std::uint8_t> raw) {
+    if (raw.size() < od::off_extra_isize)
+        return false;
     const DiskCtime c = disk_ctime(raw);
     if (!k.ctime_settled(c.granularity_ns))
         return false;
@@ -656,21 +667,32 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     report.frozen = true;
     const auto t_frozen = std::chrono::steady_clock::now();
 
-    auto inos_of = [](const std::vector<KernelFile>& files,
-                      const std::unordered_map<ext2_ino_t, DiskInode>* have) {
+    // The inodes as the freeze left them on the device: one image for the
+    // view as read, one more for what was read again.
+    std::vector<InodeTableImage> images;
+    auto find = [&images](std::uint64_t ino) {
+        for (const auto& image : images)
+            if (auto raw = image.inode(static_cast<ext2_ino_t>(ino)); !raw.empty())
+                return RawInode{raw, image.byte_offset(static_cast<ext2_ino_t>(ino))};
+        return RawInode{};
+    };
+    auto inos_of = [&find](const std::vector<KernelFile>& files) {
         std::vector<ext2_ino_t> inos;
         inos.reserve(files.size());
         for (const auto& f : files)
-            if (!have || !have->count(static_cast<ext2_ino_t>(f.ino)))
+            if (find(f.ino).raw.empty())
                 inos.push_back(static_cast<ext2_ino_t>(f.ino));
         return inos;
     };
-    auto inodes = E4I_TRY(read_disk_inodes(fs, reader, inos_of(view.files, nullptr)));
+    images.push_back(E4I_TRY(read_inode_tables(fs, reader, inos_of(view.files))));
     const auto t_inodes = std::chrono::steady_clock::now();
     std::vector<std::size_t> again;
-    for (std::size_t i = 0; i < view.files.size(); ++i)
-        if (!unchanged_since_read(view.files[i], inodes.at(static_cast<ext2_ino_t>(view.files[i].ino)).raw))
+    std::vector<RawInode> found(view.files.size());
+    for (std::size_t i = 0; i < view.files.size(); ++i) {
+        found[i] = find(view.files[i].ino);
+        if (!unchanged_since_read(view.files[i], found[i].raw))
             again.push_back(i);
+    }
     if (!again.empty()) {
         // More than a few: the walk met writers at work. Still frozen.
         for (std::size_t i = 0; i < again.size() && i < 10; ++i)
@@ -678,37 +700,34 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
         const Reread r = E4I_TRY(reread_kernel_files(root_fd, dev, view, again, kv));
         report.counts.changed = r.changed + r.added;
         report.counts.vanished = r.vanished;
-        auto more = E4I_TRY(read_disk_inodes(fs, reader, inos_of(view.files, &inodes)));
-        for (auto& [ino, d] : more)
-            inodes.emplace(ino, std::move(d));
+        images.push_back(E4I_TRY(read_inode_tables(fs, reader, inos_of(view.files))));
+        found.resize(view.files.size());
+        for (std::size_t i = 0; i < view.files.size(); ++i)
+            found[i] = find(view.files[i].ino);
     }
     const auto t_again = std::chrono::steady_clock::now();
     std::vector<RawDirectory> dirs;
     if (!options.inline_only)
-        for (const auto& k : view.files)
-            if (k.type == FileType::directory) {
-                const DiskInode& d = inodes.at(static_cast<ext2_ino_t>(k.ino));
-                if (!disk_inline_flag(d.raw))
-                    dirs.push_back({static_cast<ext2_ino_t>(k.ino), d.raw});
-            }
+        for (std::size_t i = 0; i < view.files.size(); ++i)
+            if (view.files[i].type == FileType::directory && !disk_inline_flag(found[i].raw))
+                dirs.push_back({static_cast<ext2_ino_t>(view.files[i].ino), found[i].raw});
     const auto dir_blocks = E4I_TRY(read_directory_blocks(fs, reader, dirs));
     const auto t_dirs = std::chrono::steady_clock::now();
     report.counts.skipped += view.skipped;
     for (auto& w : view.warnings)
         report.warnings.push_back(std::move(w));
 
+    // Only files not inline on disk may still need the device; the rest
+    // is compared after the thaw from what was captured.
     Checker checker(fs, root_fd, options, report, &dir_blocks);
-    std::vector<std::pair<const KernelFile*, const DiskInode*>> after_thaw;
-    after_thaw.reserve(view.files.size());
-    std::size_t n = 0;
-    for (const auto& k : view.files) {
-        if ((++n & 1023) == 0 && guard.expired())
+    std::vector<char> compared(view.files.size(), 0);
+    for (std::size_t i = 0; i < view.files.size(); ++i) {
+        if ((i & 1023) == 1023 && guard.expired())
             return std::unexpected(overran(options, report));
-        const DiskInode& d = inodes.at(static_cast<ext2_ino_t>(k.ino));
-        if (checker.needs_device(k, d))
-            checker.compare(k, d);
-        else
-            after_thaw.emplace_back(&k, &d);
+        if (!disk_inline_flag(found[i].raw) && checker.needs_device(view.files[i], found[i])) {
+            checker.compare(view.files[i], found[i]);
+            compared[i] = 1;
+        }
     }
     const auto t_cmp = std::chrono::steady_clock::now();
     E4I_TRY(hold_and_thaw(guard, report, options));
@@ -719,8 +738,9 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
                    ms_between(t0, t_walk0), ms_between(t_walk0, t_walk), ms_between(t_walk, t_frozen),
                    ms_between(t_frozen, t_inodes), again.size(), ms_between(t_inodes, t_again),
                    ms_between(t_again, t_dirs), ms_between(t_dirs, t_cmp));
-    for (const auto& [k, d] : after_thaw)
-        checker.compare(*k, *d);
+    for (std::size_t i = 0; i < view.files.size(); ++i)
+        if (!compared[i])
+            checker.compare(view.files[i], found[i]);
     if (report.counts.changed > 0)
         report.warnings.push_back(fmt::format(
             "{} files were changed or created while being checked and were read again under the freeze",

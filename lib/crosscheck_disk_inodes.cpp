@@ -229,33 +229,45 @@ Result<void> DirectReader::read(std::span<const DirectRead> reads) const {
     return {};
 }
 
-Result<std::unordered_map<ext2_ino_t, DiskInode>> read_disk_inodes(const Filesystem& fs, const DirectReader& reader,
-                                                                   std::vector<ext2_ino_t> inos) {
+Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
+                                          std::vector<ext2_ino_t> inos) {
     // 1 MiB reads with 4 KiB blocks: large enough that the per-request cost
-    // vanishes, and eight of them in flight.
+    // vanishes, several of them in flight.
     constexpr std::uint64_t max_run = 256;
     const auto runs = E4I_TRY(inode_runs(fs, inos, max_run));
     const std::uint64_t bs = fs.block_size();
-    std::uint64_t total = 0;
+    InodeTableImage image;
+    image.fs_ = &fs;
     for (const auto& run : runs)
-        total += run.count * bs;
-    AlignedBuffer buf = aligned_buffer(bs, total);
-    if (!buf)
+        image.size_ += run.count * bs;
+    image.buf_ = std::shared_ptr<std::uint8_t>(aligned_buffer(bs, image.size_).release(), &std::free);
+    if (!image.buf_)
         return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
     std::vector<DirectRead> reads;
     reads.reserve(runs.size());
     std::uint64_t at = 0;
     for (const auto& run : runs) {
         reads.push_back({static_cast<std::uint64_t>(run.start) * bs, static_cast<std::size_t>(run.count * bs),
-                         buf.get() + at});
+                         image.buf_.get() + at});
+        for (std::uint64_t b = 0; b < run.count; ++b)
+            image.block_at_.emplace(run.start + b, at + b * bs);
         at += run.count * bs;
     }
     E4I_TRY(reader.read(reads));
-    std::unordered_map<ext2_ino_t, DiskInode> out;
-    out.reserve(inos.size());
-    for (std::size_t i = 0; i < runs.size(); ++i)
-        take_inodes(fs, inos, runs[i], reads[i].buffer, out);
-    return out;
+    return image;
+}
+
+std::uint64_t InodeTableImage::byte_offset(ext2_ino_t ino) const { return inode_byte_offset(*fs_, ino); }
+
+std::span<const std::uint8_t> InodeTableImage::inode(ext2_ino_t ino) const {
+    if (!fs_ || ino < 1 || ino > fs_->raw()->super->s_inodes_count)
+        return {};
+    const std::uint64_t bs = fs_->block_size();
+    const std::uint64_t pos = byte_offset(ino);
+    const auto it = block_at_.find(pos / bs);
+    if (it == block_at_.end())
+        return {};
+    return {buf_.get() + it->second + pos % bs, fs_->inode_size()};
 }
 
 namespace {

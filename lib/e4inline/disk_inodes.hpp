@@ -60,10 +60,28 @@ private:
     std::unique_ptr<Ring> ring_;
 };
 
-// As above, through READER: the runs of inode-table blocks are all submitted
-// at once rather than read one after another.
-Result<std::unordered_map<ext2_ino_t, DiskInode>> read_disk_inodes(const Filesystem& fs, const DirectReader& reader,
-                                                                   std::vector<ext2_ino_t> inos);
+// Inode-table blocks read through a DirectReader into one buffer, the
+// inodes looked up in place: nothing is copied or allocated per inode
+// while the filesystem is frozen.
+class InodeTableImage {
+public:
+    // The raw inode INO, empty when it was not read.
+    std::span<const std::uint8_t> inode(ext2_ino_t ino) const;
+    std::uint64_t byte_offset(ext2_ino_t ino) const;  // on the device
+    std::uint64_t bytes() const { return size_; }
+
+private:
+    friend Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
+                                                     std::vector<ext2_ino_t> inos);
+    const Filesystem* fs_ = nullptr;
+    std::shared_ptr<std::uint8_t> buf_;
+    std::size_t size_ = 0;
+    std::unordered_map<std::uint64_t, std::size_t> block_at_;  // device block -> offset in buf_
+};
+
+// The runs of inode-table blocks holding INOS, all submitted at once.
+Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
+                                          std::vector<ext2_ino_t> inos);
 
 // The blocks of directories that are not inline, each in logical order
 // (holes left out), all read through READER in one batch: DIRS gives each
