@@ -663,6 +663,13 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     if (options.before_freeze)
         options.before_freeze();
 
+    // Which inodes to read, sorted, before the freeze rather than in it.
+    std::vector<ext2_ino_t> first_inos;
+    first_inos.reserve(view.files.size());
+    for (const auto& f : view.files)
+        first_inos.push_back(static_cast<ext2_ino_t>(f.ino));
+    std::sort(first_inos.begin(), first_inos.end());
+
     E4I_TRY(guard.freeze_now());
     report.frozen = true;
     const auto t_frozen = std::chrono::steady_clock::now();
@@ -684,7 +691,7 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
                 inos.push_back(static_cast<ext2_ino_t>(f.ino));
         return inos;
     };
-    images.push_back(E4I_TRY(read_inode_tables(fs, reader, inos_of(view.files))));
+    images.push_back(E4I_TRY(read_inode_tables(fs, reader, std::move(first_inos))));
     const auto t_inodes = std::chrono::steady_clock::now();
     std::vector<std::size_t> again;
     std::vector<RawInode> found(view.files.size());

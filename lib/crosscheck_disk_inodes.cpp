@@ -245,12 +245,17 @@ Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectRead
         return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
     std::vector<DirectRead> reads;
     reads.reserve(runs.size());
+    const std::uint64_t ipg = fs.raw()->super->s_inodes_per_group;
+    image.block_at_.resize(fs.raw()->group_desc_count);
     std::uint64_t at = 0;
     for (const auto& run : runs) {
         reads.push_back({static_cast<std::uint64_t>(run.start) * bs, static_cast<std::size_t>(run.count * bs),
                          image.buf_.get() + at});
+        auto& blocks = image.block_at_[(inos[run.first] - 1) / ipg];
+        if (blocks.size() < run.first_block_in_table + run.count)
+            blocks.resize(run.first_block_in_table + run.count, -1);
         for (std::uint64_t b = 0; b < run.count; ++b)
-            image.block_at_.emplace(run.start + b, at + b * bs);
+            blocks[run.first_block_in_table + b] = static_cast<std::int64_t>(at + b * bs);
         at += run.count * bs;
     }
     E4I_TRY(reader.read(reads));
@@ -262,12 +267,12 @@ std::uint64_t InodeTableImage::byte_offset(ext2_ino_t ino) const { return inode_
 std::span<const std::uint8_t> InodeTableImage::inode(ext2_ino_t ino) const {
     if (!fs_ || ino < 1 || ino > fs_->raw()->super->s_inodes_count)
         return {};
-    const std::uint64_t bs = fs_->block_size();
-    const std::uint64_t pos = byte_offset(ino);
-    const auto it = block_at_.find(pos / bs);
-    if (it == block_at_.end())
+    const std::uint64_t bs = fs_->block_size(), isz = fs_->inode_size();
+    const std::uint64_t ipg = fs_->raw()->super->s_inodes_per_group;
+    const std::uint64_t group = (ino - 1) / ipg, pos = ((ino - 1) % ipg) * isz;
+    if (group >= block_at_.size() || pos / bs >= block_at_[group].size() || block_at_[group][pos / bs] < 0)
         return {};
-    return {buf_.get() + it->second + pos % bs, fs_->inode_size()};
+    return {buf_.get() + block_at_[group][pos / bs] + pos % bs, isz};
 }
 
 namespace {

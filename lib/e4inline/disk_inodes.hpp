@@ -76,7 +76,8 @@ private:
     const Filesystem* fs_ = nullptr;
     std::shared_ptr<std::uint8_t> buf_;
     std::size_t size_ = 0;
-    std::unordered_map<std::uint64_t, std::size_t> block_at_;  // device block -> offset in buf_
+    // Per group, per block of its inode table: the offset in buf_, or -1.
+    std::vector<std::vector<std::int64_t>> block_at_;
 };
 
 // The runs of inode-table blocks holding INOS, all submitted at once.
