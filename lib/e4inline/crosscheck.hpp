@@ -32,7 +32,7 @@ struct CrosscheckOptions {
     std::chrono::milliseconds hold_freeze{0};
     // The way before 2026-12, kept for comparison (bench/crosscheck): read
     // the kernel's whole view while frozen. By default it is read before the
-    // freeze and only compared again under it (see crosscheck()).
+    // freeze and proved unchanged under it (see crosscheck()).
     bool walk_frozen = false;
     bool io_uring = true;      // batch the device reads with io_uring when available
     // Testing hook: run after the kernel's view was first read and before
@@ -101,13 +101,13 @@ struct CrosscheckReport {
 // PATHS is empty. Needs CAP_SYS_ADMIN. An Error is an operational failure
 // (not root, not ext4, UUID differs, I/O, freeze broken); mismatches are data.
 //
-// The kernel's view is read before the freeze, with every file kept open.
-// Frozen, each file is read again through its descriptor and compared with
-// what was read first (bytes, length, flags, FIEMAP), every directory is
-// listed again, and at the same time the inode tables are read from the
-// device; what differs was changed by a writer in between and is read anew,
-// still frozen. The comparison with the disk is then exactly the one a
-// check made entirely under the freeze would make.
+// The kernel's view is read before the freeze, each regular file after
+// fences that make its ctime a proof (KernelViewOptions::fence_writers).
+// Frozen, the inode tables are read from the device; a file whose on-disk
+// ctime is not the one it was read with, or was stamped in the clock tick
+// of the reading, is read again, still frozen (counts.changed), with the
+// directory entries that appeared. The comparison with the disk is then the
+// one a check made entirely under the freeze would make (README: why).
 Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::vector<std::string>& paths,
                                     const CrosscheckOptions& options = {});
 
