@@ -643,12 +643,12 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
         return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
 
     // The device through libext2fs, with its block cache off: what it reads
-    // under the freeze must not come from what it read before.
+    // under the freeze must not come from what it read before. A libext2fs
+    // without the option (before 1.46.2) is opened again once frozen.
     OpenOptions oo;
     oo.direct_io = true;
     Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
-    if (errcode_t err = io_channel_set_options(fs.raw()->io, "cache=off"))
-        return std::unexpected(fs.error(err, "turning off the block cache of", report.device));
+    const bool open_again = io_channel_set_options(fs.raw()->io, "cache=off") != 0;
     E4I_TRY(check_uuid(fs, probe, report));
     const DirectReader reader = E4I_TRY(DirectReader::open(report.device, options.io_uring));
     report.io_uring = reader.uses_io_uring();
@@ -672,6 +672,8 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
 
     E4I_TRY(guard.freeze_now());
     report.frozen = true;
+    if (open_again)
+        fs = E4I_TRY(Filesystem::open(report.device, oo));
     const auto t_frozen = std::chrono::steady_clock::now();
 
     // The inodes as the freeze left them on the device: one image for the
