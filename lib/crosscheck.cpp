@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "e4inline/disk_inodes.hpp"
 #include "e4inline/filesystem.hpp"
@@ -38,7 +39,15 @@ struct DirEntryKey {
     auto operator<=>(const DirEntryKey&) const = default;
 };
 
-bool disk_inline_flag(const std::vector<std::uint8_t>& raw) {
+// An inode as read from its table, wherever it is held.
+struct RawInode {
+    std::span<const std::uint8_t> raw;
+    std::uint64_t byte_offset = 0;  // on the device
+};
+
+bool disk_inline_flag(std::span<const std::uint8_t> raw) {
+    if (raw.size() < od::off_flags + 4)
+        return false;
     std::uint32_t flags = 0;
     std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
     return le32toh(flags) & od::fl_inline_data;
@@ -76,10 +85,26 @@ void fill_windows(Mismatch& m, std::span<const std::uint8_t> kernel, std::span<c
 
 class Checker {
 public:
-    Checker(const Filesystem& fs, int root_fd, const CrosscheckOptions& options, CrosscheckReport& report)
-        : fs_(fs), root_fd_(root_fd), opt_(options), report_(report) {}
+    Checker(const Filesystem& fs, int root_fd, const CrosscheckOptions& options, CrosscheckReport& report,
+            const std::unordered_map<ext2_ino_t, Bytes>* dir_blocks = nullptr)
+        : fs_(fs), root_fd_(root_fd), opt_(options), report_(report), dir_blocks_(dir_blocks) {}
 
-    void compare(const KernelFile& k, const DiskInode& d) {
+    // Whether compare() of K, not inline on disk, still needs the device
+    // (while it is frozen), or can run from what was captured.
+    bool needs_device(const KernelFile& k, const RawInode& d) const {
+        if (disk_inline_flag(d.raw))
+            return false;
+        const InlineLayout l = parse_inline_layout(d.raw, fs_.has_inline_data());
+        if (l.type != k.type || l.inline_flag())
+            return false;
+        if (opt_.inline_only && !k.kernel_inline())
+            return false;
+        if (k.type == FileType::directory)
+            return !captured_dir_blocks(k.ino);
+        return k.type == FileType::regular || (k.type == FileType::symlink && !l.symlink_target);
+    }
+
+    void compare(const KernelFile& k, const RawInode& d) {
         const InlineLayout l = parse_inline_layout(d.raw, fs_.has_inline_data());
         const bool disk_inline = l.inline_flag();
         if (opt_.inline_only && !disk_inline && !k.kernel_inline()) {
@@ -143,7 +168,7 @@ private:
     // fs/ext4/inline.c ext4_inline_data_fiemap: one extent, DATA_INLINE |
     // NOT_ALIGNED | LAST, at the byte address of i_block, of length
     // min(inline size, i_size).
-    void compare_fiemap(const KernelFile& k, const DiskInode& d, const InlineLayout& l) {
+    void compare_fiemap(const KernelFile& k, const RawInode& d, const InlineLayout& l) {
         const std::uint64_t phys = d.byte_offset + od::off_block;
         const std::uint64_t len = std::min<std::uint64_t>(l.inline_size, l.size);
         auto describe = [](const KernelFile& f) {
@@ -286,9 +311,14 @@ private:
             for (const auto& e : l.dir_entries)
                 if (e.inode != 0)
                     disk.push_back({e.name, e.inode});
-        } else {
-            if (opt_.inline_only)
+        } else if (opt_.inline_only) {
+            return;
+        } else if (const Bytes* blocks = captured_dir_blocks(k.ino)) {
+            if (auto bad = parse_dir_blocks(*blocks, disk, parent)) {
+                add(k, MismatchKind::disk_layout, "-", *bad);
                 return;
+            }
+        } else {
             struct Ctx {
                 std::vector<DirEntryKey>* out;
                 std::uint64_t* parent;
@@ -331,10 +361,47 @@ private:
             add(k, MismatchKind::dir_entries, fmt::format(".. is {}", k.dotdot), fmt::format("parent {}", parent));
     }
 
+    const Bytes* captured_dir_blocks(std::uint64_t ino) const {
+        if (!dir_blocks_)
+            return nullptr;
+        const auto it = dir_blocks_->find(static_cast<ext2_ino_t>(ino));
+        return it == dir_blocks_->end() ? nullptr : &it->second;
+    }
+
+    // The entries of a directory's blocks read under the freeze: one chain
+    // of ext4_dir_entry_2 per block, as ext2fs_dir_iterate walks them (the
+    // htree's interior blocks hide behind an entry of inode 0 spanning the
+    // block, the checksum tail is one of inode 0). A description of the
+    // first broken chain, if any.
+    std::optional<std::string> parse_dir_blocks(const Bytes& blocks, std::vector<DirEntryKey>& out,
+                                                std::uint64_t& parent) const {
+        const std::size_t bs = fs_.block_size();
+        for (std::size_t b = 0; b + bs <= blocks.size(); b += bs) {
+            std::size_t off = 0;
+            while (off + od::dirent_header_size <= bs) {
+                auto* d = reinterpret_cast<ext2_dir_entry*>(const_cast<std::uint8_t*>(blocks.data() + b + off));
+                unsigned rec_len = 0;
+                if (ext2fs_get_rec_len(fs_.raw(), d, &rec_len) || rec_len < od::dirent_header_size ||
+                    off + rec_len > bs ||
+                    od::dirent_header_size + static_cast<unsigned>(ext2fs_dirent_name_len(d)) > rec_len)
+                    return fmt::format("directory block {} has a broken entry at byte {}", b / bs, off);
+                const std::string name(d->name, ext2fs_dirent_name_len(d));
+                const std::uint32_t ino = le32toh(d->inode);
+                if (name == "..")
+                    parent = ino;
+                else if (name != "." && ino != 0)
+                    out.push_back({name, ino});
+                off += rec_len;
+            }
+        }
+        return std::nullopt;
+    }
+
     const Filesystem& fs_;
     int root_fd_;
     const CrosscheckOptions& opt_;
     CrosscheckReport& report_;
+    const std::unordered_map<ext2_ino_t, Bytes>* dir_blocks_;
 };
 
 // The 8-4-4-4-12 lower-case form libblkid reports.
@@ -365,6 +432,333 @@ const char* mismatch_kind_name(MismatchKind k) {
     }
     return "unknown";
 }
+
+namespace {
+
+double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+Result<void> check_uuid(const Filesystem& fs, const DeviceProbe& probe, CrosscheckReport& report) {
+    report.uuid = uuid_text(fs.raw()->super->s_uuid);
+    if (lower(probe.uuid) != report.uuid)
+        return std::unexpected(plain_error(
+            ExitCode::operational,
+            fmt::format("libblkid reports UUID {} but the superblock read with O_DIRECT has {}", probe.uuid, report.uuid),
+            report.device));
+    return {};
+}
+
+FreezeOptions freeze_options(const CrosscheckOptions& options) {
+    FreezeOptions fo;
+    fo.max_freeze = options.max_freeze;
+    fo.watchdog = options.watchdog;
+    fo.signal_handlers = options.signal_handlers;
+    return fo;
+}
+
+Result<void> hold_and_thaw(FreezeGuard& guard, CrosscheckReport& report, const CrosscheckOptions& options) {
+    if (options.hold_freeze.count() > 0) {
+        fmt::print(stderr, "e4inline: holding the freeze of {} for {} ms (testing hook)\n", report.mountpoint,
+                   options.hold_freeze.count());
+        std::fflush(stderr);
+        std::this_thread::sleep_for(options.hold_freeze);
+    }
+    E4I_TRY(guard.thaw());
+    report.freeze_ms = static_cast<double>(guard.held().count()) / 1000.0;
+    return {};
+}
+
+Error overran(const CrosscheckOptions& options, const CrosscheckReport& report) {
+    return plain_error(ExitCode::operational,
+                       fmt::format("the check did not finish within --max-freeze {} s; thawed, results discarded",
+                                   options.max_freeze.count() / 1000.0),
+                       report.mountpoint);
+}
+
+void finish(CrosscheckReport& report, std::chrono::steady_clock::time_point t0) {
+    std::stable_sort(report.mismatches.begin(), report.mismatches.end(),
+                     [](const Mismatch& a, const Mismatch& b) { return a.path < b.path; });
+    std::sort(report.warnings.begin(), report.warnings.end());
+    report.total_ms = ms_between(t0, std::chrono::steady_clock::now());
+}
+
+// The way before 2026-12 (--walk-frozen): freeze, then read the whole
+// kernel's view and the disk, thaw.
+Result<CrosscheckReport> check_walking_frozen(CrosscheckReport report, int root_fd, dev_t dev, const DeviceProbe& probe,
+                                              const std::vector<std::string>& paths, const CrosscheckOptions& options,
+                                              std::chrono::steady_clock::time_point t0) {
+    report.method = "walk-frozen";
+    // Bring the kernel's inodes, dentries and pages into memory first, so
+    // that the frozen pass reads from caches rather than from the device.
+    if (options.prewarm) {
+        KernelViewOptions warm;
+        warm.fiemap = false;
+        warm.threads = options.threads;
+        warm.inline_only = options.inline_only;
+        (void)read_kernel_view(root_fd, dev, report.mountpoint, paths, warm);
+    }
+
+    // Everything from here to the thaw is inside the freeze: keep it short.
+    std::optional<FreezeGuard> guard;
+    if (options.freeze) {
+        guard.emplace(E4I_TRY(FreezeGuard::freeze(report.mountpoint, freeze_options(options))));
+        report.frozen = true;
+    } else {
+        if (syncfs(root_fd) != 0)
+            return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+        report.warnings.push_back(
+            "--no-freeze: the filesystem was synced, not frozen; concurrent writers can cause false reports");
+    }
+
+    OpenOptions oo;
+    oo.direct_io = true;
+    Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
+    E4I_TRY(check_uuid(fs, probe, report));
+
+    KernelViewOptions kv;
+    kv.inline_only = options.inline_only;
+    kv.threads = options.threads;
+    const auto t_open = std::chrono::steady_clock::now();
+    KernelView view = E4I_TRY(read_kernel_view(root_fd, dev, report.mountpoint, paths, kv));
+    report.counts.skipped += view.skipped;
+    for (auto& w : view.warnings)
+        report.warnings.push_back(std::move(w));
+
+    std::vector<ext2_ino_t> inos;
+    inos.reserve(view.files.size());
+    for (const auto& f : view.files)
+        inos.push_back(static_cast<ext2_ino_t>(f.ino));
+    const auto t_walk = std::chrono::steady_clock::now();
+    const auto disk = E4I_TRY(read_disk_inodes(fs, inos));
+    const auto t_disk = std::chrono::steady_clock::now();
+
+    // Files inline on disk are compared from what was captured (raw inode and
+    // page-cache bytes) after the thaw; the others need the disk now.
+    Checker checker(fs, root_fd, options, report);
+    std::vector<std::pair<const KernelFile*, RawInode>> after_thaw;
+    after_thaw.reserve(view.files.size());
+    std::size_t n = 0;
+    for (const auto& k : view.files) {
+        if (guard && (++n & 1023) == 0 && guard->expired())
+            return std::unexpected(overran(options, report));
+        const DiskInode& disk_inode = disk.at(static_cast<ext2_ino_t>(k.ino));
+        const RawInode d{disk_inode.raw, disk_inode.byte_offset};
+        if (disk_inline_flag(d.raw))
+            after_thaw.emplace_back(&k, d);
+        else
+            checker.compare(k, d);
+    }
+    if (std::getenv("E4I_DEBUG_TIMING"))
+        fmt::print(stderr,
+                   "timing: setup, freeze and open {:.1f} ms, walk {:.1f} ms, disk {:.1f} ms, compare under freeze "
+                   "{:.1f} ms\n",
+                   ms_between(t0, t_open), ms_between(t_open, t_walk), ms_between(t_walk, t_disk),
+                   ms_between(t_disk, std::chrono::steady_clock::now()));
+    if (guard)
+        E4I_TRY(hold_and_thaw(*guard, report, options));
+    for (const auto& [k, d] : after_thaw)
+        checker.compare(*k, d);
+    finish(report, t0);
+    return report;
+}
+
+// The ctime of raw inode RAW, and the granularity it is stored at: with
+// ext4_inode's i_ctime_extra (i_extra_isize of 8 or more) nanoseconds and
+// two epoch bits, else whole seconds (ext4_decode_extra_time).
+struct DiskCtime {
+    std::int64_t sec = 0;
+    std::uint32_t nsec = 0;
+    std::uint32_t granularity_ns = 1000000000u;
+};
+
+DiskCtime disk_ctime(std::span<const std::uint8_t> raw) {
+    auto le32 = [&](std::size_t off) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, raw.data() + off, sizeof v);
+        return le32toh(v);
+    };
+    constexpr std::size_t off_ctime = 12, off_ctime_extra = 132;
+    DiskCtime c;
+    c.sec = static_cast<std::int32_t>(le32(off_ctime));
+    if (raw.size() >= off_ctime_extra + 4) {
+        std::uint16_t extra_isize = 0;
+        std::memcpy(&extra_isize, raw.data() + od::off_extra_isize, sizeof extra_isize);
+        if (le16toh(extra_isize) >= 8) {
+            const std::uint32_t extra = le32(off_ctime_extra);
+            c.sec += static_cast<std::int64_t>(extra & 3) << 32;
+            c.nsec = extra >> 2;
+            c.granularity_ns = 1;
+        }
+    }
+    return c;
+}
+
+// Whether K, read before the freeze, is what the kernel shows now, proved
+// from the inode as the freeze wrote it home. The kernel stamps ctime on
+// every change of a file's data, size, flags or entries (write, truncate,
+// fallocate, setattr, the page_mkwrite fault of a store through a shared
+// mapping, link, unlink, rename), with the coarse clock or, with
+// multigrain timestamps (6.13 on), a finer one that is never behind it. K
+// was read after its ctime was taken, in a later tick: any change after
+// that is stamped in that tick or later, a ctime the inode did not have.
+// The two ways a change escapes the stamp are fenced off while reading
+// (KernelViewOptions::fence_writers): a write(2) that stamped before the
+// fstat and copies after it holds the inode lock, which lseek SEEK_DATA
+// waits for; stores through a mapping that is already writable need no
+// fault, so sync_file_range writes those pages back and write-protects
+// them first. A ctime in the tick of the reading proves nothing (a second
+// change in that tick keeps it): such a file is read again under the freeze.
+bool unchanged_since_read(const KernelFile& k, std::span<const std::uint8_t> raw) {
+    if (raw.size() < od::off_extra_isize)
+        return false;
+    const DiskCtime c = disk_ctime(raw);
+    if (!k.ctime_settled(c.granularity_ns))
+        return false;
+    const auto cut = [&](std::uint32_t nsec) { return c.granularity_ns == 1 ? nsec : 0u; };
+    return c.sec == k.ctime_sec && cut(c.nsec) == cut(k.ctime_nsec);
+}
+
+// The default way: the kernel's view read before the freeze with writers
+// fenced, and under it only the inode tables (and the blocks of the
+// directories that are not inline), from which the ctimes prove each file
+// unchanged; what they do not prove is read again, still frozen.
+Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd, dev_t dev, const DeviceProbe& probe,
+                                            const std::vector<std::string>& paths, const CrosscheckOptions& options,
+                                            std::chrono::steady_clock::time_point t0) {
+    report.method = "revalidate";
+    if (!options.freeze) {
+        CrosscheckOptions walk = options;
+        walk.walk_frozen = true;
+        auto r = check_walking_frozen(std::move(report), root_fd, dev, probe, paths, walk, t0);
+        if (r)
+            r->method = "revalidate";
+        return r;
+    }
+    // The watchdog is forked before any thread starts.
+    FreezeGuard guard = E4I_TRY(FreezeGuard::arm(report.mountpoint, freeze_options(options)));
+    // Write back now what the freeze would otherwise write back while
+    // holding the writers off.
+    if (syncfs(root_fd) != 0)
+        return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+
+    // The device through libext2fs, with its block cache off: what it reads
+    // under the freeze must not come from what it read before. A libext2fs
+    // without the option (before 1.46.2) is opened again once frozen.
+    OpenOptions oo;
+    oo.direct_io = true;
+    Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
+    const bool open_again = io_channel_set_options(fs.raw()->io, "cache=off") != 0;
+    E4I_TRY(check_uuid(fs, probe, report));
+    const DirectReader reader = E4I_TRY(DirectReader::open(report.device, options.io_uring));
+    report.io_uring = reader.uses_io_uring();
+
+    KernelViewOptions kv;
+    kv.inline_only = options.inline_only;
+    kv.threads = options.threads;
+    kv.fence_writers = true;
+    const auto t_walk0 = std::chrono::steady_clock::now();
+    KernelView view = E4I_TRY(read_kernel_view(root_fd, dev, report.mountpoint, paths, kv));
+    const auto t_walk = std::chrono::steady_clock::now();
+    if (options.before_freeze)
+        options.before_freeze();
+
+    // Which inodes to read, sorted, before the freeze rather than in it.
+    std::vector<ext2_ino_t> first_inos;
+    first_inos.reserve(view.files.size());
+    for (const auto& f : view.files)
+        first_inos.push_back(static_cast<ext2_ino_t>(f.ino));
+    std::sort(first_inos.begin(), first_inos.end());
+
+    E4I_TRY(guard.freeze_now());
+    report.frozen = true;
+    if (open_again)
+        fs = E4I_TRY(Filesystem::open(report.device, oo));
+    const auto t_frozen = std::chrono::steady_clock::now();
+
+    // The inodes as the freeze left them on the device: one image for the
+    // view as read, one more for what was read again.
+    std::vector<InodeTableImage> images;
+    auto find = [&images](std::uint64_t ino) {
+        for (const auto& image : images)
+            if (auto raw = image.inode(static_cast<ext2_ino_t>(ino)); !raw.empty())
+                return RawInode{raw, image.byte_offset(static_cast<ext2_ino_t>(ino))};
+        return RawInode{};
+    };
+    auto inos_of = [&find](const std::vector<KernelFile>& files) {
+        std::vector<ext2_ino_t> inos;
+        inos.reserve(files.size());
+        for (const auto& f : files)
+            if (find(f.ino).raw.empty())
+                inos.push_back(static_cast<ext2_ino_t>(f.ino));
+        return inos;
+    };
+    images.push_back(E4I_TRY(read_inode_tables(fs, reader, std::move(first_inos))));
+    const auto t_inodes = std::chrono::steady_clock::now();
+    std::vector<std::size_t> again;
+    std::vector<RawInode> found(view.files.size());
+    for (std::size_t i = 0; i < view.files.size(); ++i) {
+        found[i] = find(view.files[i].ino);
+        if (!unchanged_since_read(view.files[i], found[i].raw))
+            again.push_back(i);
+    }
+    if (!again.empty()) {
+        // More than a few: the walk met writers at work. Still frozen.
+        for (std::size_t i = 0; i < again.size() && i < 10; ++i)
+            report.changed_paths.push_back(view.files[again[i]].path);
+        const Reread r = E4I_TRY(reread_kernel_files(root_fd, dev, view, again, kv));
+        report.counts.changed = r.changed + r.added;
+        report.counts.vanished = r.vanished;
+        images.push_back(E4I_TRY(read_inode_tables(fs, reader, inos_of(view.files))));
+        found.resize(view.files.size());
+        for (std::size_t i = 0; i < view.files.size(); ++i)
+            found[i] = find(view.files[i].ino);
+    }
+    const auto t_again = std::chrono::steady_clock::now();
+    std::vector<RawDirectory> dirs;
+    if (!options.inline_only)
+        for (std::size_t i = 0; i < view.files.size(); ++i)
+            if (view.files[i].type == FileType::directory && !disk_inline_flag(found[i].raw))
+                dirs.push_back({static_cast<ext2_ino_t>(view.files[i].ino), found[i].raw});
+    const auto dir_blocks = E4I_TRY(read_directory_blocks(fs, reader, dirs));
+    const auto t_dirs = std::chrono::steady_clock::now();
+    report.counts.skipped += view.skipped;
+    for (auto& w : view.warnings)
+        report.warnings.push_back(std::move(w));
+
+    // Only files not inline on disk may still need the device; the rest
+    // is compared after the thaw from what was captured.
+    Checker checker(fs, root_fd, options, report, &dir_blocks);
+    std::vector<char> compared(view.files.size(), 0);
+    for (std::size_t i = 0; i < view.files.size(); ++i) {
+        if ((i & 1023) == 1023 && guard.expired())
+            return std::unexpected(overran(options, report));
+        if (!disk_inline_flag(found[i].raw) && checker.needs_device(view.files[i], found[i])) {
+            checker.compare(view.files[i], found[i]);
+            compared[i] = 1;
+        }
+    }
+    const auto t_cmp = std::chrono::steady_clock::now();
+    E4I_TRY(hold_and_thaw(guard, report, options));
+    if (std::getenv("E4I_DEBUG_TIMING"))
+        fmt::print(stderr,
+                   "timing: setup {:.1f} ms, walk before the freeze {:.1f} ms; frozen: freeze {:.1f} ms, "
+                   "inode tables {:.1f} ms, {} read again {:.1f} ms, directory blocks {:.1f} ms, compare {:.1f} ms\n",
+                   ms_between(t0, t_walk0), ms_between(t_walk0, t_walk), ms_between(t_walk, t_frozen),
+                   ms_between(t_frozen, t_inodes), again.size(), ms_between(t_inodes, t_again),
+                   ms_between(t_again, t_dirs), ms_between(t_dirs, t_cmp));
+    for (std::size_t i = 0; i < view.files.size(); ++i)
+        if (!compared[i])
+            checker.compare(view.files[i], found[i]);
+    if (report.counts.changed > 0)
+        report.warnings.push_back(fmt::format(
+            "{} files were changed or created while being checked and were read again under the freeze",
+            report.counts.changed));
+    finish(report, t0);
+    return report;
+}
+
+}  // namespace
 
 Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::vector<std::string>& paths,
                                     const CrosscheckOptions& options) {
@@ -399,102 +793,28 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
     if (root_fd < 0)
         return std::unexpected(errno_error(errno, "opening", report.mountpoint));
     std::unique_ptr<const int, void (*)(const int*)> root_owner(&root_fd, [](const int* p) { close(*p); });
+    if (options.walk_frozen)
+        return check_walking_frozen(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
+    return check_revalidating(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
+}
 
-    // Bring the kernel's inodes, dentries and pages into memory first, so
-    // that the frozen pass reads from caches rather than from the device.
-    if (options.prewarm) {
-        KernelViewOptions warm;
-        warm.fiemap = false;
-        warm.threads = options.threads;
-        warm.inline_only = options.inline_only;
-        (void)read_kernel_view(root_fd, mount.dev, report.mountpoint, paths, warm);
-    }
-
-    // Everything from here to the thaw is inside the freeze: keep it short.
-    std::optional<FreezeGuard> guard;
-    if (options.freeze) {
-        FreezeOptions fo;
-        fo.max_freeze = options.max_freeze;
-        fo.watchdog = options.watchdog;
-        fo.signal_handlers = options.signal_handlers;
-        guard.emplace(E4I_TRY(FreezeGuard::freeze(report.mountpoint, fo)));
-        report.frozen = true;
-    } else {
-        if (syncfs(root_fd) != 0)
-            return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
-        report.warnings.push_back(
-            "--no-freeze: the filesystem was synced, not frozen; concurrent writers can cause false reports");
-    }
-
+Result<CrosscheckFloor> crosscheck_floor(const std::string& mountpoint) {
+    std::unique_ptr<char, decltype(&std::free)> real(realpath(mountpoint.c_str(), nullptr), &std::free);
+    if (!real)
+        return std::unexpected(errno_error(errno, "resolving", mountpoint));
+    const MountInfo mount = E4I_TRY(find_mount(real.get()));
+    if (mount.fstype != "ext4")
+        return std::unexpected(plain_error(ExitCode::operational,
+                                           fmt::format("is on a {} filesystem, not ext4", mount.fstype), real.get()));
+    CrosscheckFloor floor;
+    floor.device = E4I_TRY(mount_device(mount));
     OpenOptions oo;
     oo.direct_io = true;
-    Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
-    report.uuid = uuid_text(fs.raw()->super->s_uuid);
-    if (lower(probe.uuid) != report.uuid)
-        return std::unexpected(plain_error(
-            ExitCode::operational,
-            fmt::format("libblkid reports UUID {} but the superblock read with O_DIRECT has {}", probe.uuid, report.uuid),
-            report.device));
-
-    KernelViewOptions kv;
-    kv.inline_only = options.inline_only;
-    kv.threads = options.threads;
-    const auto t_open = std::chrono::steady_clock::now();
-    KernelView view = E4I_TRY(read_kernel_view(root_fd, mount.dev, report.mountpoint, paths, kv));
-    report.counts.skipped += view.skipped;
-    for (auto& w : view.warnings)
-        report.warnings.push_back(std::move(w));
-
-    std::vector<ext2_ino_t> inos;
-    inos.reserve(view.files.size());
-    for (const auto& f : view.files)
-        inos.push_back(static_cast<ext2_ino_t>(f.ino));
-    const auto t_walk = std::chrono::steady_clock::now();
-    const auto disk = E4I_TRY(read_disk_inodes(fs, inos));
-    const auto t_disk = std::chrono::steady_clock::now();
-
-    // Files inline on disk are compared from what was captured (raw inode and
-    // page-cache bytes) after the thaw; the others need the disk now.
-    Checker checker(fs, root_fd, options, report);
-    std::vector<std::pair<const KernelFile*, const DiskInode*>> after_thaw;
-    after_thaw.reserve(view.files.size());
-    std::size_t n = 0;
-    for (const auto& k : view.files) {
-        if (guard && (++n & 1023) == 0 && guard->expired())
-            return std::unexpected(plain_error(
-                ExitCode::operational,
-                fmt::format("the check did not finish within --max-freeze {} s; thawed, results discarded",
-                            options.max_freeze.count() / 1000.0),
-                report.mountpoint));
-        const DiskInode& d = disk.at(static_cast<ext2_ino_t>(k.ino));
-        if (disk_inline_flag(d.raw))
-            after_thaw.emplace_back(&k, &d);
-        else
-            checker.compare(k, d);
-    }
-    if (std::getenv("E4I_DEBUG_TIMING")) {
-        auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-        const auto t_cmp = std::chrono::steady_clock::now();
-        fmt::print(stderr, "timing: setup, freeze and open {:.1f} ms, walk {:.1f} ms, disk {:.1f} ms, compare under freeze {:.1f} ms\n",
-                   ms(t0, t_open), ms(t_open, t_walk), ms(t_walk, t_disk), ms(t_disk, t_cmp));
-    }
-    if (guard) {
-        if (options.hold_freeze.count() > 0) {
-            fmt::print(stderr, "e4inline: holding the freeze of {} for {} ms (testing hook)\n", report.mountpoint,
-                       options.hold_freeze.count());
-            std::fflush(stderr);
-            std::this_thread::sleep_for(options.hold_freeze);
-        }
-        E4I_TRY(guard->thaw());
-        report.freeze_ms = static_cast<double>(guard->held().count()) / 1000.0;
-    }
-    for (const auto& [k, d] : after_thaw)
-        checker.compare(*k, *d);
-    std::stable_sort(report.mismatches.begin(), report.mismatches.end(),
-                     [](const Mismatch& a, const Mismatch& b) { return a.path < b.path; });
-    std::sort(report.warnings.begin(), report.warnings.end());
-    report.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    return report;
+    Filesystem fs = E4I_TRY(Filesystem::open(floor.device, oo));
+    const InodeTableFloor t = E4I_TRY(time_inode_table_read(fs, floor.device));
+    floor.bytes = t.bytes;
+    floor.ms = t.ms;
+    return floor;
 }
 
 }  // namespace e4inline

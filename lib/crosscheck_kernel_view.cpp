@@ -19,6 +19,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
+#include <time.h>
 
 #include "e4inline/ondisk.hpp"
 
@@ -192,12 +194,21 @@ public:
             children.push_back({d->d_name, d->d_type});
         }
         view_.files.push_back(std::move(f));
+        if (!descend_)
+            return;
         for (const auto& c : children) {
             if (queue_ && c.type == DT_DIR)
                 queue_->push(join(path, c.name.c_str()));
             else
                 visit(fd.get(), join(path, c.name.c_str()), c.name.c_str(), c.type);
         }
+    }
+
+    // The directory itself (its listing), not what is in it.
+    void visit_dir_only(int parent_fd, const std::string& path, const char* name) {
+        descend_ = false;
+        visit_dir(parent_fd, path, name);
+        descend_ = true;
     }
 
     void visit_regular(int dir_fd, const std::string& path, const char* name) {
@@ -218,6 +229,8 @@ public:
     }
 
     void visit_symlink(int dir_fd, const std::string& path, const char* name) {
+        timespec seen{};
+        clock_gettime(CLOCK_REALTIME_COARSE, &seen);
         struct stat st{};
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             return warn(path, errno, "stat of");
@@ -230,6 +243,10 @@ public:
         f.ino = st.st_ino;
         f.type = FileType::symlink;
         f.size = static_cast<std::uint64_t>(st.st_size);
+        f.ctime_sec = st.st_ctim.tv_sec;
+        f.ctime_nsec = static_cast<std::uint32_t>(st.st_ctim.tv_nsec);
+        f.seen_sec = seen.tv_sec;
+        f.seen_nsec = static_cast<std::uint32_t>(seen.tv_nsec);
         if (opt_.read_content) {
             f.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);
             const ssize_t n = readlinkat(dir_fd, name, reinterpret_cast<char*>(f.bytes.data()), f.bytes.size());
@@ -244,6 +261,10 @@ public:
     // fstat, the kernel's flags and, when inline, its FIEMAP extent. Nothing
     // when it is on another mount (mounted over this path) or of another type.
     std::optional<KernelFile> describe(int fd, const std::string& path, FileType type) {
+        // The clock first, then the inode: a change after this moment is
+        // stamped at this tick or later.
+        timespec seen{};
+        clock_gettime(CLOCK_REALTIME_COARSE, &seen);
         struct stat st{};
         if (fstat(fd, &st) != 0) {
             warn(path, errno, "stat of");
@@ -259,6 +280,16 @@ public:
         f.ino = st.st_ino;
         f.type = type;
         f.size = static_cast<std::uint64_t>(st.st_size);
+        f.ctime_sec = st.st_ctim.tv_sec;
+        f.ctime_nsec = static_cast<std::uint32_t>(st.st_ctim.tv_nsec);
+        f.seen_sec = seen.tv_sec;
+        f.seen_nsec = static_cast<std::uint32_t>(seen.tv_nsec);
+        if (opt_.fence_writers && type == FileType::regular) {
+            // Errors are of no consequence: the file is then read as it is.
+            (void)lseek(fd, 0, SEEK_DATA);
+            (void)sync_file_range(fd, 0, 0,
+                                  SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+        }
         read_flags(fd, f);
         if (opt_.fiemap && f.kernel_inline())
             read_fiemap(fd, f);
@@ -274,11 +305,22 @@ private:
     const KernelViewOptions& opt_;
     KernelView& view_;
     DirQueue* queue_;
+    bool descend_ = true;
 };
 
 }  // namespace
 
 bool KernelFile::kernel_inline() const { return has_flags && (flags & ondisk::fl_inline_data); }
+
+bool KernelFile::ctime_settled(std::uint32_t granularity_ns) const {
+    // At the granularity the inode stores: a ctime within the tick (or
+    // second) in which the file was read may be stamped again, unchanged,
+    // by a change made after the read.
+    const auto cut = [granularity_ns](std::int64_t sec, std::uint32_t nsec) {
+        return std::pair(sec, granularity_ns >= 1000000000u ? 0u : nsec / granularity_ns * granularity_ns);
+    };
+    return cut(ctime_sec, ctime_nsec) < cut(seen_sec, seen_nsec);
+}
 
 std::string path_in_mount(const std::string& mountpoint, const std::string& path) {
     std::string p = path;
@@ -349,6 +391,83 @@ Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& 
         view.warnings.insert(view.warnings.end(), v.warnings.begin(), v.warnings.end());
     }
     return view;
+}
+
+Result<Reread> reread_kernel_files(int mount_fd, dev_t dev, KernelView& view, const std::vector<std::size_t>& which,
+                                   const KernelViewOptions& options) {
+    Reread r;
+    KernelViewOptions opt = options;
+    opt.fence_writers = false;  // frozen: no writer can be at work
+    KernelView fresh;
+    Walker w(dev, opt, fresh);
+    std::vector<char> replaced(view.files.size(), 0);
+    std::vector<std::size_t> dirs;  // indices into fresh.files
+    for (const std::size_t i : which) {
+        const KernelFile& old = view.files[i];
+        replaced[i] = 1;
+        ++r.changed;
+        if (old.path == "/") {
+            const std::size_t before = fresh.files.size();
+            Walker shallow(dev, opt, fresh);
+            shallow.visit_dir_only(mount_fd, "/", ".");
+            if (fresh.files.size() > before)
+                dirs.push_back(before);
+            continue;
+        }
+        const auto slash = old.path.rfind('/');
+        const std::string parent = slash == 0 ? "." : old.path.substr(1, slash - 1);
+        const std::string name = old.path.substr(slash + 1);
+        Fd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        const std::size_t before = fresh.files.size();
+        if (dir) {
+            if (old.type == FileType::directory)
+                w.visit_dir_only(dir.get(), old.path, name.c_str());
+            else
+                w.visit(dir.get(), old.path, name.c_str(), DT_UNKNOWN);
+        }
+        if (fresh.files.size() == before) {
+            ++r.vanished;
+            continue;
+        }
+        if (old.type == FileType::directory && fresh.files.back().type == FileType::directory)
+            dirs.push_back(fresh.files.size() - 1);
+    }
+    // What is in the view now, to find the entries that appeared.
+    std::unordered_set<std::uint64_t> known;
+    for (std::size_t i = 0; i < view.files.size(); ++i)
+        if (!replaced[i])
+            known.insert(view.files[i].ino);
+    for (const auto& f : fresh.files)
+        known.insert(f.ino);
+    for (const std::size_t d : dirs) {
+        const std::string path = fresh.files[d].path;
+        const std::vector<KernelDirEntry> entries = fresh.files[d].entries;
+        const std::string rel = path == "/" ? "." : path.substr(1);
+        Fd dir(openat(mount_fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir)
+            continue;
+        for (const auto& e : entries) {
+            if (known.count(e.ino))
+                continue;
+            const std::size_t before = fresh.files.size();
+            w.visit(dir.get(), join(path, e.name.c_str()), e.name.c_str(), DT_UNKNOWN);
+            for (std::size_t k = before; k < fresh.files.size(); ++k) {
+                known.insert(fresh.files[k].ino);
+                ++r.added;
+            }
+        }
+    }
+    std::vector<KernelFile> files;
+    files.reserve(view.files.size() + fresh.files.size());
+    for (std::size_t i = 0; i < view.files.size(); ++i)
+        if (!replaced[i])
+            files.push_back(std::move(view.files[i]));
+    for (auto& f : fresh.files)
+        files.push_back(std::move(f));
+    view.files = std::move(files);
+    view.skipped += fresh.skipped;
+    view.warnings.insert(view.warnings.end(), fresh.warnings.begin(), fresh.warnings.end());
+    return r;
 }
 
 }  // namespace e4inline

@@ -67,6 +67,9 @@ std::string crosscheck_text(const CrosscheckReport& r) {
     t += fmt::format("checked {} inodes ({} regular, {} directories, {} symlinks; {} inline on disk), {} bytes; "
                      "{} skipped\n",
                      c.files, c.regular, c.directories, c.symlinks, c.inline_files, c.bytes, c.skipped);
+    if (c.changed || c.vanished)
+        t += fmt::format("{} changed while checking (read again under the freeze), {} vanished\n", c.changed,
+                         c.vanished);
     if (r.frozen)
         t += fmt::format("frozen for {:.1f} ms; {:.1f} ms in all\n", r.freeze_ms, r.total_ms);
     else
@@ -92,10 +95,12 @@ nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     j["frozen"] = r.frozen;
     j["freeze_ms"] = r.freeze_ms;
     j["total_ms"] = r.total_ms;
+    j["method"] = r.method;
+    j["io_uring"] = r.io_uring;
     const auto& c = r.counts;
     j["counts"] = {{"inodes", c.files},          {"regular", c.regular},   {"directories", c.directories},
                    {"symlinks", c.symlinks},     {"inline", c.inline_files}, {"bytes", c.bytes},
-                   {"skipped", c.skipped}};
+                   {"skipped", c.skipped},       {"changed", c.changed},   {"vanished", c.vanished}};
     ordered_json ms = ordered_json::array();
     for (const auto& m : r.mismatches) {
         ordered_json o;

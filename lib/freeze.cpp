@@ -123,9 +123,16 @@ struct WatchdogWords {
 }  // namespace
 
 Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const FreezeOptions& options) {
+    FreezeGuard g = E4I_TRY(arm(mountpoint, options));
+    E4I_TRY(g.freeze_now());
+    return g;
+}
+
+Result<FreezeGuard> FreezeGuard::arm(const std::string& mountpoint, const FreezeOptions& options) {
     FreezeGuard g;
     g.mountpoint_ = mountpoint;
     g.max_freeze_ = options.max_freeze;
+    g.signal_handlers_ = options.signal_handlers;
     g.fd_ = open(mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (g.fd_ < 0)
         return std::unexpected(errno_error(errno, "opening", mountpoint));
@@ -153,30 +160,37 @@ Result<FreezeGuard> FreezeGuard::freeze(const std::string& mountpoint, const Fre
         close(p[0]);
         g.watchdog_ = pid;
         g.watchdog_pipe_ = p[1];
-        // The watchdog must hear of the freeze before it exists.
-        if (send(g.watchdog_pipe_, &msg_freezing, 1, MSG_NOSIGNAL) != 1)
-            return std::unexpected(errno_error(errno, "arming the freeze watchdog for", mountpoint));
     }
-    if (options.signal_handlers)
+    return g;
+}
+
+Result<void> FreezeGuard::freeze_now() {
+    if (frozen_ || fd_ < 0)
+        return std::unexpected(plain_error(ExitCode::operational, "freezing twice with one guard", mountpoint_));
+    // The watchdog must hear of the freeze before it exists.
+    if (watchdog_pipe_ >= 0 && send(watchdog_pipe_, &msg_freezing, 1, MSG_NOSIGNAL) != 1)
+        return std::unexpected(errno_error(errno, "arming the freeze watchdog for", mountpoint_));
+    if (signal_handlers_)
         install_handlers();
-    g.start_ = std::chrono::steady_clock::now();
-    frozen_fd = g.fd_;
-    if (ioctl(g.fd_, FIFREEZE, 0) != 0) {
+    start_ = std::chrono::steady_clock::now();
+    frozen_fd = fd_;
+    if (ioctl(fd_, FIFREEZE, 0) != 0) {
         const int err = errno;
         frozen_fd = -1;
-        Error e = errno_error(err, "freezing (FIFREEZE)", mountpoint);
+        Error e = errno_error(err, "freezing (FIFREEZE)", mountpoint_);
         if (err == EBUSY)
             e.reason = "it is already frozen";
         return std::unexpected(e);  // the destructor stops the watchdog
     }
-    g.frozen_ = true;
-    return g;
+    frozen_ = true;
+    return {};
 }
 
 FreezeGuard::FreezeGuard(FreezeGuard&& o) noexcept
     : fd_(std::exchange(o.fd_, -1)), watchdog_(std::exchange(o.watchdog_, -1)),
       watchdog_pipe_(std::exchange(o.watchdog_pipe_, -1)), frozen_(std::exchange(o.frozen_, false)),
-      mountpoint_(std::move(o.mountpoint_)), start_(o.start_), end_(o.end_), max_freeze_(o.max_freeze_) {}
+      mountpoint_(std::move(o.mountpoint_)), start_(o.start_), end_(o.end_), max_freeze_(o.max_freeze_),
+      signal_handlers_(o.signal_handlers_) {}
 
 FreezeGuard::~FreezeGuard() {
     if (frozen_)

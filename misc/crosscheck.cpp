@@ -23,7 +23,7 @@ bool parse_seconds(const char* text, std::chrono::milliseconds& out) {
 }
 
 int run_crosscheck(const Command& self, int argc, char** argv) {
-    bool json = false;
+    bool json = false, floor = false;
     std::string manifest;
     CrosscheckOptions options;
     static const option longopts[] = {{"json", no_argument, nullptr, 'j'},
@@ -33,11 +33,14 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
                                       {"manifest", required_argument, nullptr, 'M'},
                                       {"threads", required_argument, nullptr, 't'},
                                       {"prewarm", no_argument, nullptr, 'p'},
+                                      {"walk-frozen", no_argument, nullptr, 'W'},
+                                      {"no-io-uring", no_argument, nullptr, 'U'},
+                                      {"floor", no_argument, nullptr, 'F'},
                                       {"help", no_argument, nullptr, 'h'},
                                       {nullptr, 0, nullptr, 0}};
     optind = 1;
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:ph", longopts, nullptr)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:pWUFh", longopts, nullptr)) != -1;) {
         switch (c) {
         case 'j': json = true; break;
         case 'n': options.freeze = false; break;
@@ -49,6 +52,9 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
             break;
         case 'M': manifest = optarg; break;
         case 'p': options.prewarm = true; break;
+        case 'W': options.walk_frozen = true; break;
+        case 'U': options.io_uring = false; break;
+        case 'F': floor = true; break;
         case 't': {
             char* end = nullptr;
             const long t = std::strtol(optarg, &end, 10);
@@ -79,6 +85,25 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
         return usage_error(self, "a MOUNTPOINT is required");
     const std::string mountpoint = argv[optind++];
     const std::vector<std::string> paths(argv + optind, argv + argc);
+    if (floor) {
+        auto f = crosscheck_floor(mountpoint);
+        if (!f)
+            return report(f.error());
+        if (json)
+            std::cout << nlohmann::ordered_json{{"device", f->device}, {"bytes", f->bytes}, {"floor_ms", f->ms}}.dump(2)
+                      << '\n';
+        else
+            std::cout << "read " << f->bytes << " bytes of inode tables from " << f->device << " with O_DIRECT in "
+                      << f->ms << " ms\n";
+        return 0;
+    }
+    // Testing hook for the test that changes the image during the check:
+    // a shell command run after the kernel's view is read, before the freeze.
+    if (const char* cmd = std::getenv("E4INLINE_TEST_BEFORE_FREEZE"))
+        options.before_freeze = [cmd] {
+            if (std::system(cmd) != 0)
+                std::cerr << "e4inline: warning: the E4INLINE_TEST_BEFORE_FREEZE command failed\n";
+        };
     // Testing hook for the watchdog test: hold the freeze this long.
     if (const char* hold = std::getenv("E4INLINE_TEST_HOLD_FREEZE_MS"))
         options.hold_freeze = std::chrono::milliseconds(std::atoll(hold));
@@ -99,14 +124,19 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
 
 extern const Command crosscheck_command{
     "crosscheck",
-    "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] MOUNTPOINT [PATH...]\n"
+    "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] [--walk-frozen]\n"
+    "       [--no-io-uring] MOUNTPOINT [PATH...]\n"
+    "       e4inline crosscheck [--json] --floor MOUNTPOINT\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
     "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
     "  -j, --json            print the JSON document described in e4inline(8)\n"
     "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
     "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"
     "  -m, --max-freeze S    never hold the freeze longer than S seconds (default 10)\n"
-    "  -p, --prewarm         read everything once before freezing: a shorter freeze from cold caches\n"
+    "  -p, --prewarm         with --walk-frozen: read everything once before freezing\n"
+    "  -W, --walk-frozen     the old way: read the kernel's whole view while frozen (longer freeze)\n"
+    "  -U, --no-io-uring     read the device with preads, not io_uring\n"
+    "  -F, --floor           only time an O_DIRECT read of the inode-table blocks in use\n"
     "  -t, --threads N       read the kernel's view with N threads (default 2)\n"
     "  -M, --manifest FILE   compare IMAGE offline against a manifest made by `e4inline snapshot`\n",
     run_crosscheck,

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct CrosscheckOptions {
     int threads = 2;           // threads reading the kernel's view (directories in parallel)
     // Testing hook: hold the freeze this long before thawing.
     std::chrono::milliseconds hold_freeze{0};
+    // The way before 2026-12, kept for comparison (bench/crosscheck): read
+    // the kernel's whole view while frozen. By default it is read before the
+    // freeze and proved unchanged under it (see crosscheck()).
+    bool walk_frozen = false;
+    bool io_uring = true;      // batch the device reads with io_uring when available
+    // Testing hook: run after the kernel's view was first read and before
+    // the freeze, the window this way of checking opens (the test changes
+    // the image behind the kernel's back there).
+    std::function<void()> before_freeze{};
 };
 
 enum class MismatchKind {
@@ -65,6 +75,8 @@ struct CrosscheckCounts {
     std::uint64_t inline_files = 0; // inline on disk
     std::uint64_t skipped = 0;      // not inline with --inline-only, special files, other mounts
     std::uint64_t bytes = 0;        // page-cache bytes compared
+    std::uint64_t changed = 0;      // changed after the first reading: read again under the freeze
+    std::uint64_t vanished = 0;     // gone by the time of the freeze
 };
 
 struct CrosscheckReport {
@@ -75,6 +87,9 @@ struct CrosscheckReport {
     bool frozen = false;       // false with --no-freeze (syncfs)
     double freeze_ms = 0;      // how long the filesystem was frozen
     double total_ms = 0;       // the whole check
+    std::string method;        // "revalidate" (default) or "walk-frozen"
+    bool io_uring = false;     // the device was read through io_uring
+    std::vector<std::string> changed_paths;  // the first few counted in counts.changed
     CrosscheckCounts counts;
     std::vector<Mismatch> mismatches;
     std::vector<std::string> warnings;  // vanished files, unreadable entries, --no-freeze
@@ -85,6 +100,14 @@ struct CrosscheckReport {
 // walked recursively, never into other mounts), or the whole filesystem when
 // PATHS is empty. Needs CAP_SYS_ADMIN. An Error is an operational failure
 // (not root, not ext4, UUID differs, I/O, freeze broken); mismatches are data.
+//
+// The kernel's view is read before the freeze, each regular file after
+// fences that make its ctime a proof (KernelViewOptions::fence_writers).
+// Frozen, the inode tables are read from the device; a file whose on-disk
+// ctime is not the one it was read with, or was stamped in the clock tick
+// of the reading, is read again, still frozen (counts.changed), with the
+// directory entries that appeared. The comparison with the disk is then the
+// one a check made entirely under the freeze would make (README: why).
 Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::vector<std::string>& paths,
                                     const CrosscheckOptions& options = {});
 
@@ -92,5 +115,15 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
 // document described in e4inline(8).
 std::string crosscheck_text(const CrosscheckReport& report);
 nlohmann::ordered_json crosscheck_json(const CrosscheckReport& report);
+
+// The floor of the frozen time: every inode-table block in use on the
+// device of the ext4 filesystem mounted on MOUNTPOINT, read with O_DIRECT
+// one 1 MiB read after another. For bench/crosscheck.
+struct CrosscheckFloor {
+    std::string device;
+    std::uint64_t bytes = 0;
+    double ms = 0;
+};
+Result<CrosscheckFloor> crosscheck_floor(const std::string& mountpoint);
 
 }  // namespace e4inline

@@ -27,6 +27,12 @@ class FreezeGuard {
 public:
     // Freeze the filesystem mounted on MOUNTPOINT (FIFREEZE on a directory fd).
     static Result<FreezeGuard> freeze(const std::string& mountpoint, const FreezeOptions& options = {});
+    // The same in two steps, for a caller that has work to do in between:
+    // arm() forks the watchdog (cheap while the process has few descriptors
+    // open, and before it starts threads) and freezes nothing; freeze_now()
+    // freezes. The destructor of an armed guard only stops the watchdog.
+    static Result<FreezeGuard> arm(const std::string& mountpoint, const FreezeOptions& options = {});
+    Result<void> freeze_now();
 
     FreezeGuard(FreezeGuard&&) noexcept;
     FreezeGuard& operator=(FreezeGuard&&) = delete;
@@ -55,6 +61,7 @@ private:
     std::string mountpoint_;
     std::chrono::steady_clock::time_point start_{}, end_{};
     std::chrono::milliseconds max_freeze_{0};
+    bool signal_handlers_ = true;
 };
 
 }  // namespace e4inline

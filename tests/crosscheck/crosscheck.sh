@@ -61,6 +61,16 @@ grep -q "inline on disk" "$T/out" && ! grep -q " 0 inline on disk" "$T/out" && o
 
 "$E4INLINE" crosscheck --json "$M" >"$T/json" 2>&1; rc=$?
 check "--json: exit 0 and summary.equal true" sh -c "[ $rc -eq 0 ] && grep -q '\"equal\": true' '$T/json' && grep -q '\"frozen\": true' '$T/json'"
+check "--json: the default way reads before the freeze (method revalidate)" grep -q '"method": "revalidate"' "$T/json"
+"$E4INLINE" crosscheck --no-io-uring --json "$M" >"$T/json2" 2>&1; rc=$?
+check "--no-io-uring: the same with preads (exit 0, io_uring false)" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"io_uring\": false' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
+"$E4INLINE" crosscheck --walk-frozen --json "$M" >"$T/json2" 2>&1; rc=$?
+check "--walk-frozen: the old way, all equal too" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"method\": \"walk-frozen\"' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
+"$E4INLINE" crosscheck --floor "$M" >"$T/out" 2>&1; rc=$?
+check "--floor: times the read of the inode tables in use" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^read [1-9][0-9]* bytes of inode tables from /dev/.* with O_DIRECT in ' '$T/out'"
 "$E4INLINE" crosscheck --inline-only "$M" /d /w100 >"$T/out" 2>&1; rc=$?
 check "--inline-only with paths: exit 0" [ $rc -eq 0 ]
 "$E4INLINE" crosscheck --no-freeze "$M" >"$T/out" 2>&1; rc=$?

@@ -51,6 +51,35 @@ TEST(DirectoryDigest, EntriesAreSortedByNameWhateverTheReaddirOrder) {
     EXPECT_EQ(std::string(t.begin(), t.end()), std::string("a\0" "12\nb\0" "13\n", 10));
 }
 
+KernelFile read_at(std::int64_t ctime_sec, std::uint32_t ctime_nsec, std::int64_t seen_sec, std::uint32_t seen_nsec) {
+    KernelFile f;
+    f.ctime_sec = ctime_sec;
+    f.ctime_nsec = ctime_nsec;
+    f.seen_sec = seen_sec;
+    f.seen_nsec = seen_nsec;
+    return f;
+}
+
+TEST(CtimeSettled, ACtimeBeforeTheTickOfTheReadingProvesLaterChanges) {
+    EXPECT_TRUE(read_at(100, 500, 100, 4000000).ctime_settled());
+    EXPECT_TRUE(read_at(99, 999999999, 100, 0).ctime_settled());
+}
+
+TEST(CtimeSettled, ACtimeInTheTickOfTheReadingProvesNothing) {
+    EXPECT_FALSE(read_at(100, 4000000, 100, 4000000).ctime_settled());
+}
+
+TEST(CtimeSettled, ACtimeAfterTheReadingProvesNothing) {
+    // A clock stepped back, or a change stamped with a multigrain fine time.
+    EXPECT_FALSE(read_at(100, 4000001, 100, 4000000).ctime_settled());
+    EXPECT_FALSE(read_at(101, 0, 100, 999999999).ctime_settled());
+}
+
+TEST(CtimeSettled, WithSecondTimestampsOnlyAnEarlierSecondCounts) {
+    EXPECT_FALSE(read_at(100, 0, 100, 900000000).ctime_settled(1000000000));
+    EXPECT_TRUE(read_at(99, 0, 100, 0).ctime_settled(1000000000));
+}
+
 TEST(MismatchKind, NamesAreStable) {
     EXPECT_STREQ(mismatch_kind_name(MismatchKind::content), "content");
     EXPECT_STREQ(mismatch_kind_name(MismatchKind::dir_entries), "dir-entries");
