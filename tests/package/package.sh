@@ -22,7 +22,11 @@ done
 # unpacked release tarball is already clean and is copied whole.
 src=$T/src/e4inline
 mkdir -p "$src"
-if git -C "$E4I_SRCDIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+in_git() {
+    [ "$(git -C "$E4I_SRCDIR" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$E4I_SRCDIR" && pwd -P)" ]
+}
+# (A distcheck tree unpacked inside a checkout's build/ is not the checkout.)
+if in_git; then
     status_before=$(git -C "$E4I_SRCDIR" status --porcelain 2>&1)
     (cd "$E4I_SRCDIR" && git ls-files -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
         tar -C "$src" -xf - || skip_all "git ls-files | tar failed in $E4I_SRCDIR"
@@ -68,8 +72,7 @@ check "the three binary packages exist (e4inline, libe4inline0, libe4inline-dev)
 [ -z "$missing" ] || { diag "missing:$missing" "$(ls "$T/src")"; done_testing; }
 
 status_after=$status_before
-git -C "$E4I_SRCDIR" rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
-    status_after=$(git -C "$E4I_SRCDIR" status --porcelain 2>&1)
+in_git && status_after=$(git -C "$E4I_SRCDIR" status --porcelain 2>&1)
 check "the source tree is left as it was" [ "$status_before" = "$status_after" ]
 
 # ------------------------------------------------------------ contents
