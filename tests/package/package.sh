@@ -73,7 +73,8 @@ check "the three binary packages exist (e4inline, libe4inline0, libe4inline-dev)
 
 status_after=$status_before
 in_git && status_after=$(git -C "$E4I_SRCDIR" status --porcelain 2>&1)
-check "the source tree is left as it was" [ "$status_before" = "$status_after" ]
+check "the source tree is left as it was (git status before and after)" [ "$status_before" = "$status_after" ]
+[ "$status_before" = "$status_after" ] || diag "before:" "$status_before" "after:" "$status_after"
 
 # ------------------------------------------------------------ contents
 deb() { echo "$T/src/${1}_${version}_${arch}.deb"; }
