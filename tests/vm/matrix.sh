@@ -26,7 +26,7 @@ check "the clean kernel's cells: ok 3/3, 6 files checked on the image" \
 check "the buggy kernel's cells: kernel-bug 3/3 at inline.c:791, median 3.5 s" \
     [ "$(jq -c '.cells[2] | [.kernel, .verdicts, .failed, .median_failure_seconds, .log_where]' "$T/whole/matrix.json")" = '["k-bug",{"kernel-bug":3},3,3.5,"fs/ext4/inline.c:791"]' ]
 check "matrix.md has a row per cell" [ "$(grep -c '^| k-' "$T/whole/matrix.md")" -eq 4 ]
-check "matrix.md says k/N and the log line" grep -q '^| k-bug | mkwrite-vs-write | kernel-bug 3 of 3 | 3.5 s | fs/ext4/inline.c:791 | - |$' "$T/whole/matrix.md"
+check "matrix.md says k/N and the log line" grep -q '^| k-bug | mkwrite-vs-write | kernel-bug 3/3 | 3.5 s | fs/ext4/inline.c:791 | - |$' "$T/whole/matrix.md"
 check "the stress runs stop at the first failure by default" grep -q -- '--stop-on-failure' "$T/vm.log"
 
 # Reproducers: included by default when built, run with --add as NAME /mnt.
