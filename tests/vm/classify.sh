@@ -35,7 +35,9 @@ expect "a boot crash's first meaningful line is the WARNING before it" boot-cras
 expect "a BUG behind a WARNING is kernel-bug and names the BUG" bug-behind-warning-6.12.95.console "" \
     verdict=kernel-bug log_where=fs/ext4/inline.c:791
 expect "... with the WARNING as the first meaningful line, timed from the command's start" bug-behind-warning-6.12.95.console "" \
-    "first_log_line=WARNING: CPU: 1 PID: 1023 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40"
+    "first_log_line=WARNING: CPU: 0 PID: 1283 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40" failure_seconds=80.2
+expect "a panic before init (no FILE:LINE) is boot-failed with the panic's line" boot-panic-timer-7.2.13.console "" \
+    verdict=boot-failed log_where=null "log_line=Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report.  Then try booting with the 'noapic' option."
 expect "a WARNING in a completed run is its log line (not 'cut here')" warning-6.12.95-mkwrite.console "" \
     verdict=completed log_where=fs/ext4/inode.c:3572 failure_seconds=24 \
     "log_line=WARNING: CPU: 0 PID: 919 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40"
