@@ -11,6 +11,7 @@ vm=$E4I_SRCDIR/misc/e4inline-vm
 
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (qemu-system-x86)"
 command -v cpio >/dev/null || skip_all "cpio not installed"
+command -v jq >/dev/null || skip_all "jq not installed"
 [ -x /bin/busybox ] || skip_all "busybox-static not installed"
 pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\).*/\1/p' | head -1)
 [ -n "$pkg" ] || skip_all "apt cannot resolve linux-image-cloud-amd64 (no Debian 12 sources)"
