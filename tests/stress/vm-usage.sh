@@ -47,6 +47,16 @@ E4INLINE_VM_CACHE=$T/cache "$vm" --kernel "$T/bzImage" --modules "$T/mods" --pre
 check "a bzImage with a modules tree gets an entry of its own" grep -q "$T/cache/kernels/file_bzImage_[0-9a-f]\{16\}\$" "$T/out"
 check "the old entries are untouched" sh -c "[ \"\$(cat '$T/cache/6.1.0-57-cloud-amd64/vmlinuz')\" = old ] && [ -d '$T/cache/file-0123456789abcdef' ]"
 check "no temporary entry is left" [ -z "$(ls -A "$T/cache/kernels" | grep '^\.')" ]
+# The e4inline next to the runner comes before PATH's: a stand-in sibling whose
+# `cat` prints "sibling", and an image check that passes only with its output.
+mkdir -p "$T/sbin"
+ln -s "$vm" "$T/sbin/e4inline-vm"
+printf '#!/bin/sh\necho sibling\n' >"$T/sbin/e4inline" && chmod +x "$T/sbin/e4inline"
+set -- $(echo sibling | cksum)
+printf '{"files": [{"file": "f", "size": %s, "cksum": %s}]}' "$2" "$1" >"$T/sib.json"
+: >"$T/sib.img"
+env -u E4INLINE PATH=/usr/bin:/bin "$T/sbin/e4inline-vm" --check-image "$T/sib.img" "$T/sib.json" >/dev/null 2>"$T/err"
+check "the e4inline next to the runner is the one it uses" [ $? -eq 0 ]
 "$vm" --image "$T/missing.img" -- true >/dev/null 2>"$T/err"
 check "a missing image is an operational error (8)" [ $? -eq 8 ]
 check "and is named" grep -q "no such image: $T/missing.img" "$T/err"
