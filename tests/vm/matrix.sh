@@ -65,6 +65,12 @@ check "the merged matrix.md has the same rows" \
 check "merging a shard twice counts its runs once" \
     sh -c "'$matrix' merge '$T/shard0' '$T/shard0' '$T/shard1' --out '$T/merged2' >/dev/null 2>&1 && [ \$(jq '.runs | length' '$T/merged2/matrix.json') -eq 12 ]"
 
+# A rerun given last replaces the run it repeats.
+mkdir -p "$T/rerun"
+jq '.runs |= map(select(.index == 0) | .outcome = "hang")' "$T/whole/matrix.json" >"$T/rerun/matrix.json"
+"$matrix" merge "$T/whole" "$T/rerun" --out "$T/merged3" >/dev/null 2>&1
+check "a rerun merged last replaces its run" \
+    [ "$(jq -c '.cells[0].verdicts' "$T/merged3/matrix.json")" = '{"hang":1,"ok":2}' ]
 "$matrix" --shard 2/2 --kernels k-ok --out "$T/bad" >/dev/null 2>"$T/err"
 check "--shard I/N with I >= N is a usage error (16)" [ $? -eq 16 ]
 "$matrix" merge --out "$T/m" >/dev/null 2>&1
