@@ -132,7 +132,8 @@ int e4i_read(e4i_fs* fs, const char* spec, unsigned char** data_out, size_t* len
         *data_out = static_cast<unsigned char*>(std::malloc(data->size() ? data->size() : 1));
         if (!*data_out)
             return fail(e4inline::errno_error(ENOMEM, "reading", spec));
-        std::memcpy(*data_out, data->data(), data->size());
+        if (!data->empty())  // an empty vector's data() may be null, which memcpy must not get
+            std::memcpy(*data_out, data->data(), data->size());
         *len_out = data->size();
         return 0;
     });

@@ -341,7 +341,8 @@ InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_
     l.file_acl = le32(raw, od::off_file_acl_lo) | (static_cast<std::uint64_t>(le16(raw, od::off_file_acl_high)) << 32);
     std::memcpy(l.i_block.data(), raw.data() + od::off_block, od::i_block_size);
 
-    if (raw.size() > od::good_old_inode_size) {
+    // i_extra_isize is the 2 bytes after the first 128 (a truncated inode may lack them).
+    if (raw.size() >= od::good_old_inode_size + 2) {
         l.extra_isize = le16(raw, od::off_extra_isize);
         // ext4_iget: 128 + i_extra_isize must fit in the inode and be 4-aligned.
         l.extra_isize_valid =
