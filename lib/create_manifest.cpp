@@ -72,6 +72,14 @@ Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string
             auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
             if (ec != std::errc() || p != arg.data() + arg.size() || n > (1u << 30))
                 return bad(fmt::format("bad size '{}'", arg));
+            // Refused before the bytes are made: a line may ask for a GiB.
+            const std::uint64_t limit = storable_file_bytes(fs, options.allow_extents);
+            if (n > limit)
+                return std::unexpected(plain_error(
+                    options.allow_extents ? ExitCode::operational : ExitCode::not_applicable,
+                    fmt::format("{} bytes do not fit: a new file here gets at most {} bytes{}", n, limit,
+                                options.allow_extents ? " (the free space)" : " inline (--allow-extents stores more)"),
+                    fmt::format("{} ({})", path, where)));
             req.data.resize(n);
             for (std::size_t i = 0; i < n; ++i)
                 req.data[i] = static_cast<std::uint8_t>('a' + i % 26);
