@@ -77,8 +77,12 @@ Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string
             if (n > limit)
                 return std::unexpected(plain_error(
                     options.allow_extents ? ExitCode::operational : ExitCode::not_applicable,
-                    fmt::format("{} bytes do not fit: a new file here gets at most {} bytes{}", n, limit,
-                                options.allow_extents ? " (the free space)" : " inline (--allow-extents stores more)"),
+                    options.allow_extents
+                        ? fmt::format("{} bytes do not fit: a new file here gets at most {} bytes (the free space)",
+                                      n, limit)
+                        : fmt::format("{} bytes do not fit inline: a new inode here holds at most {} bytes "
+                                      "(--allow-extents stores them in extents)",
+                                      n, limit),
                     fmt::format("{} ({})", path, where)));
             req.data.resize(n);
             for (std::size_t i = 0; i < n; ++i)

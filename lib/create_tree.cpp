@@ -415,8 +415,8 @@ Result<std::vector<std::uint8_t>> read_file_source(const Filesystem& fs, const s
         return data;
     if (!allow_extents)
         return std::unexpected(plain_error(ExitCode::not_applicable,
-                                        fmt::format("holds more than the {} bytes a new inode here holds inline "
-                                                    "(--allow-extents stores more in extents)",
+                                        fmt::format("more than {0} bytes do not fit inline: a new inode here holds "
+                                                    "at most {0} bytes (--allow-extents stores them in extents)",
                                                     limit),
                                         source));
     return std::unexpected(plain_error(

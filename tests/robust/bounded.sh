@@ -20,7 +20,7 @@ run_bounded() {
 img=$T/b.img
 mkimg "$img" 16M
 cp "$img" "$T/orig.img"
-run_bounded "create --from /dev/zero" 1 "/dev/zero: holds more than the 128 bytes" \
+run_bounded "create --from /dev/zero" 1 "/dev/zero: more than 128 bytes do not fit inline: a new inode here holds at most 128 bytes" \
     "$E4INLINE" create "$img" /z --from /dev/zero
 run_bounded "create --from /dev/zero --allow-extents" 8 "/dev/zero: holds more than the [0-9]* bytes a new file" \
     "$E4INLINE" create "$img" /z --from /dev/zero --allow-extents

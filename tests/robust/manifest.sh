@@ -39,7 +39,7 @@ refused "a path made twice" 8 "file exists (made by .*case.manifest:1)" \
     '/one file 3\n/one file 3\n'
 refused "a path under a file an earlier line made" 8 "/one is not a directory (made by .*case.manifest:1)" \
     '/one file 3\n/one/two file 3\n'
-refused "a SIZE of a GiB, refused before it is made" 1 "1000000000 bytes do not fit: a new file here gets at most 128" \
+refused "a SIZE of a GiB, refused before it is made" 1 "1000000000 bytes do not fit inline: a new inode here holds at most 128 bytes" \
     '/one file 3\n/big file 1000000000\n'
 refused "too large to be inline, on line 2" 1 "(.*case.manifest:2)" \
     '/one file 3\n/two file 500\n'
