@@ -3,85 +3,173 @@
 #include <cerrno>
 #include <charconv>
 #include <fmt/format.h>
-#include <fstream>
-#include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "e4inline/create.hpp"
+#include "e4inline/source.hpp"
 
 namespace e4inline {
 
+namespace {
+
+// A manifest is read whole before anything is written; this bounds it (about
+// a million lines) so that a wrong file (/dev/zero) is refused, not read forever.
+constexpr std::size_t max_manifest_bytes = std::size_t{64} << 20;
+
+struct ManifestLine {
+    CreateRequest req;
+    std::string where;  // "MANIFEST:LINE"
+};
+
+std::string normalized(const std::string& path) {
+    std::string norm;
+    for (const auto& c : path_components(path))
+        norm += "/" + c;
+    return norm;
+}
+
+// One line, "PATH TYPE [ARG] [MODE]" ('#' starts a comment), as a request;
+// nullopt for a blank line. Sources (@FILE) are read here, bounded.
+Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string line, const std::string& where,
+                                               const TreeOptions& options) {
+    const auto hash = line.find('#');
+    if (hash != std::string::npos)
+        line.erase(hash);
+    std::istringstream fields(line);
+    std::string path, type, arg, mode, extra;
+    if (!(fields >> path))
+        return std::nullopt;
+    fields >> type >> arg >> mode;
+    auto bad = [&](const std::string& why) { return std::unexpected(plain_error(ExitCode::usage, why, where)); };
+    if (fields >> extra)
+        return bad(fmt::format("unexpected field '{}' (a line is PATH TYPE [SIZE|@SOURCE|TARGET|-] [MODE])", extra));
+    ManifestLine out{{}, where};
+    CreateRequest& req = out.req;
+    req.path = path;
+    req.parents = true;
+    req.allow_extents = options.allow_extents;
+    if (!mode.empty()) {
+        std::uint16_t m = 0;
+        auto [p, ec] = std::from_chars(mode.data(), mode.data() + mode.size(), m, 8);
+        if (ec != std::errc() || p != mode.data() + mode.size() || m > 07777)
+            return bad(fmt::format("bad mode '{}' (octal permission bits)", mode));
+        req.attrs.perm = m;
+    }
+    if (type == "file") {
+        req.kind = NodeKind::regular;
+        if (!arg.empty() && arg[0] == '@') {
+            auto data = read_file_source(fs, arg.substr(1), options.allow_extents);
+            if (!data) {
+                Error e = data.error();
+                e.object = fmt::format("{} ({})", e.object, where);
+                return std::unexpected(std::move(e));
+            }
+            req.data = std::move(*data);
+        } else if (!arg.empty() && arg != "-") {
+            std::size_t n = 0;
+            auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
+            if (ec != std::errc() || p != arg.data() + arg.size() || n > (1u << 30))
+                return bad(fmt::format("bad size '{}'", arg));
+            // Refused before the bytes are made: a line may ask for a GiB.
+            const std::uint64_t limit = storable_file_bytes(fs, options.allow_extents);
+            if (n > limit)
+                return std::unexpected(plain_error(
+                    options.allow_extents ? ExitCode::operational : ExitCode::not_applicable,
+                    options.allow_extents
+                        ? fmt::format("{} bytes do not fit: a new file here gets at most {} bytes (the free space)",
+                                      n, limit)
+                        : fmt::format("{} bytes do not fit inline: a new inode here holds at most {} bytes "
+                                      "(--allow-extents stores them in extents)",
+                                      n, limit),
+                    fmt::format("{} ({})", path, where)));
+            req.data.resize(n);
+            for (std::size_t i = 0; i < n; ++i)
+                req.data[i] = static_cast<std::uint8_t>('a' + i % 26);
+        }
+    } else if (type == "dir") {
+        req.kind = NodeKind::directory;
+        if (!arg.empty() && arg != "-")
+            return bad(fmt::format("unexpected '{}' for a dir (use - before a MODE)", arg));
+    } else if (type == "symlink") {
+        req.kind = NodeKind::symlink;
+        if (arg.empty())
+            return bad("a symlink needs a target");
+        req.target = arg;
+    } else {
+        return bad(fmt::format("unknown type '{}' (file, dir or symlink)", type));
+    }
+    return out;
+}
+
+Error at_line(Error e, const ManifestLine& l) {
+    e.object = fmt::format("{} ({})", e.object.empty() ? l.req.path : e.object, l.where);
+    return e;
+}
+
+}  // namespace
+
 Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& manifest, const TreeOptions& options) {
-    std::ifstream in(manifest);
-    if (!in)
-        return std::unexpected(errno_error(errno, "opening", manifest));
+    const auto bytes = E4I_TRY(read_source(manifest, max_manifest_bytes));
+    if (bytes.size() > max_manifest_bytes)
+        return std::unexpected(plain_error(
+            ExitCode::usage, fmt::format("larger than {} MiB: not a manifest", max_manifest_bytes >> 20), manifest));
+
+    // 1. Every line parsed (and every @SOURCE read) before anything is written.
+    std::vector<ManifestLine> lines;
+    std::istringstream in(std::string(bytes.begin(), bytes.end()));
+    std::string text;
+    for (unsigned lineno = 1; std::getline(in, text); ++lineno)
+        if (auto l = E4I_TRY(parse_line(fs, std::move(text), fmt::format("{}:{}", manifest, lineno), options)))
+            lines.push_back(std::move(*l));
+
+    // 2. Every line checked against the image as it is (a dry run of each)
+    // and against the lines before it: a path made twice, or made under what
+    // an earlier line made a file or symlink, is refused here, not halfway.
+    std::map<std::string, const ManifestLine*> made;  // path -> the line that makes it (parents included)
+    std::vector<CreateOutcome> planned;
+    for (const auto& l : lines) {
+        const std::string path = normalized(l.req.path);
+        if (auto it = made.find(path); it != made.end())
+            return std::unexpected(at_line(
+                plain_error(ExitCode::operational, fmt::format("file exists (made by {})", it->second->where)), l));
+        const auto comps = path_components(l.req.path);
+        std::string parent;
+        for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
+            parent += "/" + comps[i];
+            auto it = made.find(parent);
+            if (it != made.end() && it->second->req.kind != NodeKind::directory &&
+                normalized(it->second->req.path) == parent)
+                return std::unexpected(at_line(
+                    plain_error(ExitCode::operational, fmt::format("{} is not a directory (made by {})", parent,
+                                                             it->second->where)),
+                    l));
+        }
+        auto out = create_node(fs, l.req, true);
+        if (!out)
+            return std::unexpected(at_line(out.error(), l));
+        for (const auto& p : out->parents_made)
+            made.try_emplace(p, &l);
+        made.try_emplace(path, &l);
+        planned.push_back(std::move(*out));
+    }
+
+    // 3. The writes.
     TreeSummary summary;
     std::set<std::string> dirs_counted;
-    auto out_path = [](const std::string& path) {
-        std::string norm;
-        for (const auto& c : path_components(path))
-            norm += "/" + c;
-        return norm;
-    };
-    std::string line;
-    for (unsigned lineno = 1; std::getline(in, line); ++lineno) {
-        const auto hash = line.find('#');
-        if (hash != std::string::npos)
-            line.erase(hash);
-        std::istringstream fields(line);
-        std::string path, type, arg, mode;
-        if (!(fields >> path))
-            continue;
-        fields >> type >> arg >> mode;
-        const std::string where = fmt::format("{}:{}", manifest, lineno);
-        auto bad = [&](const std::string& why) {
-            return std::unexpected(plain_error(ExitCode::usage, why, where));
-        };
-        CreateRequest req;
-        req.path = path;
-        req.parents = true;
-        req.allow_extents = options.allow_extents;
-        if (!mode.empty()) {
-            std::uint16_t m = 0;
-            auto [p, ec] = std::from_chars(mode.data(), mode.data() + mode.size(), m, 8);
-            if (ec != std::errc() || p != mode.data() + mode.size() || m > 07777)
-                return bad(fmt::format("bad mode '{}' (octal permission bits)", mode));
-            req.attrs.perm = m;
-        }
-        if (type == "file") {
-            req.kind = NodeKind::regular;
-            if (!arg.empty() && arg[0] == '@') {
-                std::ifstream src(arg.substr(1), std::ios::binary);
-                if (!src)
-                    return std::unexpected(errno_error(errno, "opening", arg.substr(1)));
-                req.data.assign(std::istreambuf_iterator<char>(src), std::istreambuf_iterator<char>());
-            } else if (!arg.empty() && arg != "-") {
-                std::size_t n = 0;
-                auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), n);
-                if (ec != std::errc() || p != arg.data() + arg.size() || n > (1u << 30))
-                    return bad(fmt::format("bad size '{}'", arg));
-                req.data.resize(n);
-                for (std::size_t i = 0; i < n; ++i)
-                    req.data[i] = static_cast<std::uint8_t>('a' + i % 26);
-            }
-        } else if (type == "dir") {
-            req.kind = NodeKind::directory;
-        } else if (type == "symlink") {
-            req.kind = NodeKind::symlink;
-            if (arg.empty())
-                return bad("a symlink needs a target");
-            req.target = arg;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& req = lines[i].req;
+        CreateOutcome out;
+        if (options.dry_run) {
+            out = planned[i];
         } else {
-            return bad(fmt::format("unknown type '{}' (file, dir or symlink)", type));
+            auto done = create_node(fs, req, false);
+            if (!done)
+                return std::unexpected(at_line(done.error(), lines[i]));
+            out = std::move(*done);
         }
-        auto out = create_node(fs, req, options.dry_run);
-        if (!out) {
-            Error e = out.error();
-            e.object = fmt::format("{} ({})", e.object.empty() ? req.path : e.object, where);
-            return std::unexpected(std::move(e));
-        }
-        const bool is_inline = out->storage == Storage::inline_data;
+        const bool is_inline = out.storage == Storage::inline_data;
         switch (req.kind) {
         case NodeKind::regular:
             ++summary.files;
@@ -89,7 +177,7 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
             summary.bytes += req.data.size();
             break;
         case NodeKind::directory:
-            if (dirs_counted.insert(out_path(req.path)).second) {
+            if (dirs_counted.insert(normalized(req.path)).second) {
                 ++summary.dirs;
                 summary.dirs_inline += is_inline;
             }
@@ -97,12 +185,12 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
         case NodeKind::symlink:
             ++summary.symlinks;
             summary.symlinks_inline += is_inline;
-            summary.symlinks_fast += out->storage == Storage::fast_symlink;
+            summary.symlinks_fast += out.storage == Storage::fast_symlink;
             break;
         }
         // A dry run makes no parents, so later lines name them again: count each once.
-        for (const auto& made : out->parents_made)
-            if (dirs_counted.insert(made).second) {
+        for (const auto& p : out.parents_made)
+            if (dirs_counted.insert(p).second) {
                 ++summary.dirs;
                 ++summary.dirs_inline;
             }

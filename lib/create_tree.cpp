@@ -16,6 +16,7 @@
 #include "e4inline/create.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inline/source.hpp"
 
 namespace e4inline {
 
@@ -89,24 +90,20 @@ private:
         return ino;
     }
 
-    Result<std::vector<std::uint8_t>> read_file(const std::string& path, std::size_t size) {
-        std::vector<std::uint8_t> data(size);
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // The content of a source file: st_size is only a hint (a file may grow
+    // or shrink while it is copied, /proc and /sys lie), so the buffer grows
+    // with what is read, up to what the image can still store plus one byte.
+    Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
             return std::unexpected(source_error(errno, "opening", path));
-        std::size_t got = 0;
-        while (got < size) {
-            const ssize_t n = ::read(fd, data.data() + got, size - got);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                const int e = n < 0 ? errno : EIO;
-                ::close(fd);
-                return std::unexpected(source_error(e, "reading", path));
-            }
-            got += static_cast<std::size_t>(n);
-        }
+        const std::uint64_t limit = storable_file_bytes(fs_, true);
+        auto data = read_source_fd(fd, path, static_cast<std::size_t>(limit));
         ::close(fd);
+        if (data && data->size() > limit)
+            return std::unexpected(plain_error(
+                ExitCode::operational,
+                fmt::format("holds more than the {} bytes the image can still store", limit), path));
         return data;
     }
 
@@ -144,7 +141,7 @@ private:
                 }
             }
             if (S_ISREG(st.st_mode)) {
-                const auto data = E4I_TRY(read_file(path, static_cast<std::size_t>(st.st_size)));
+                const auto data = E4I_TRY(read_file(path));
                 const bool fits = fs_.has_inline_data() && data.size() <= capacity_;
                 const ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFREG, false, path));
                 if (!options_.dry_run)
@@ -398,6 +395,34 @@ Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_di
     TreeWriter writer(fs, options);
     E4I_TRY(writer.copy_into_existing(source_dir, dir));
     return writer.summary;
+}
+
+std::uint64_t storable_file_bytes(const Filesystem& fs, bool allow_extents) {
+    const std::uint64_t capacity = fs.has_inline_data() ? fresh_inode_capacity(fs) : 0;
+    if (!allow_extents)
+        return capacity;
+    // One block goes to an extent tree that outgrows i_block (check_free_blocks).
+    const std::uint64_t free_blocks = ext2fs_free_blocks_count(fs.raw()->super);
+    const std::uint64_t in_blocks = free_blocks > 1 ? (free_blocks - 1) * fs.block_size() : 0;
+    return std::min<std::uint64_t>(std::max(capacity, in_blocks), std::uint64_t{1} << 30);
+}
+
+Result<std::vector<std::uint8_t>> read_file_source(const Filesystem& fs, const std::string& source,
+                                                   bool allow_extents) {
+    const std::uint64_t limit = storable_file_bytes(fs, allow_extents);
+    auto data = E4I_TRY(read_source(source, static_cast<std::size_t>(limit)));
+    if (data.size() <= limit)
+        return data;
+    if (!allow_extents)
+        return std::unexpected(plain_error(ExitCode::not_applicable,
+                                        fmt::format("more than {0} bytes do not fit inline: a new inode here holds "
+                                                    "at most {0} bytes (--allow-extents stores them in extents)",
+                                                    limit),
+                                        source));
+    return std::unexpected(plain_error(
+        ExitCode::operational,
+        fmt::format("holds more than the {} bytes a new file here can get (the free space, at most 1 GiB)", limit),
+        source));
 }
 
 std::string tree_summary_text(const TreeSummary& s, bool dry_run) {

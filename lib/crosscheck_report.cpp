@@ -104,7 +104,7 @@ nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     ordered_json ms = ordered_json::array();
     for (const auto& m : r.mismatches) {
         ordered_json o;
-        o["path"] = printable(m.path);
+        put_name(o, "path", m.path);
         o["inode"] = m.ino;
         o["type"] = file_type_name(m.type);
         o["kind"] = mismatch_kind_name(m.kind);

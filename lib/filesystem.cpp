@@ -262,9 +262,10 @@ Result<InodeRef> Filesystem::resolve(std::string_view spec) const {
     if (spec.size() >= 3 && spec.front() == '<' && spec.back() == '>') {
         unsigned long long n = 0;
         auto [p, ec] = std::from_chars(spec.data() + 1, spec.data() + spec.size() - 1, n);
-        if (ec != std::errc() || p != spec.data() + spec.size() - 1)
+        if (p != spec.data() + spec.size() - 1 || (ec != std::errc() && ec != std::errc::result_out_of_range))
             return std::unexpected(plain_error(ExitCode::usage, "not an inode number", ref.spec));
-        if (n < 1 || n > fs_->super->s_inodes_count)
+        // Too large for any filesystem is out of range like too large for this one.
+        if (ec == std::errc::result_out_of_range || n < 1 || n > fs_->super->s_inodes_count)
             return std::unexpected(error(ExitCode::operational,
                                          fmt::format("inode number out of range (1..{})", fs_->super->s_inodes_count),
                                          ref.spec));
@@ -312,6 +313,11 @@ Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref) 
 Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref, const InlineLayout& l) const {
     if (l.type == FileType::directory)
         return std::unexpected(error(ExitCode::not_applicable, "is a directory, not a file", ref.spec));
+    if (l.type == FileType::unknown)
+        return std::unexpected(error(ExitCode::not_applicable,
+                                     fmt::format("mode {:04o} is no file type: a reserved or unused inode, no data",
+                                                 l.mode),
+                                     ref.spec));
     if (l.type != FileType::regular && l.type != FileType::symlink)
         return std::unexpected(error(ExitCode::not_applicable,
                                      fmt::format("is a {}, which has no data", file_type_name(l.type)), ref.spec));

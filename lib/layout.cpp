@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "e4inline/ondisk.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline {
 
@@ -116,7 +117,7 @@ void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
     for (auto& e : l.xattrs) {
         if (e.value_inum != 0) {
             add_issue(l, LayoutProblem::xattr_value_inum,
-                      fmt::format("{} at offset {} has e_value_inum {}", e.full_name(), e.entry_offset, e.value_inum));
+                      fmt::format("{} at offset {} has e_value_inum {}", printable(e.full_name()), e.entry_offset, e.value_inum));
             continue;
         }
         if (e.value_size == 0)
@@ -125,7 +126,7 @@ void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
         const std::size_t vend = vstart + e.value_size;
         if (vstart < table_end || vend > end) {
             add_issue(l, LayoutProblem::xattr_value_out_of_bounds,
-                      fmt::format("{} value at offset {} size {} is outside [{}, {})", e.full_name(), vstart,
+                      fmt::format("{} value at offset {} size {} is outside [{}, {})", printable(e.full_name()), vstart,
                                   e.value_size, table_end, end));
             continue;
         }
@@ -142,8 +143,8 @@ void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
                 continue;
             if (a.value_offset < b.value_offset + b.value_size && b.value_offset < a.value_offset + a.value_size)
                 add_issue(l, LayoutProblem::xattr_overlap,
-                          fmt::format("{} value [{}, {}) overlaps {} value [{}, {})", a.full_name(), a.value_offset,
-                                      a.value_offset + a.value_size, b.full_name(), b.value_offset,
+                          fmt::format("{} value [{}, {}) overlaps {} value [{}, {})", printable(a.full_name()), a.value_offset,
+                                      a.value_offset + a.value_size, printable(b.full_name()), b.value_offset,
                                       b.value_offset + b.value_size));
         }
     }
@@ -340,7 +341,8 @@ InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_
     l.file_acl = le32(raw, od::off_file_acl_lo) | (static_cast<std::uint64_t>(le16(raw, od::off_file_acl_high)) << 32);
     std::memcpy(l.i_block.data(), raw.data() + od::off_block, od::i_block_size);
 
-    if (raw.size() > od::good_old_inode_size) {
+    // i_extra_isize is the 2 bytes after the first 128 (a truncated inode may lack them).
+    if (raw.size() >= od::good_old_inode_size + 2) {
         l.extra_isize = le16(raw, od::off_extra_isize);
         // ext4_iget: 128 + i_extra_isize must fit in the inode and be 4-aligned.
         l.extra_isize_valid =

@@ -145,7 +145,8 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
     const InlineLayout& l = in.layout;
     ordered_json j;
     j["inode"] = in.ref.ino;
-    j["path"] = (!in.ref.spec.empty() && in.ref.spec.front() != '<') ? ordered_json(in.ref.spec) : ordered_json();
+    put_name_or_null(j, "path", (!in.ref.spec.empty() && in.ref.spec.front() != '<') ? std::optional(in.ref.spec)
+                                                                              : std::nullopt);
     j["type"] = file_type_name(l.type);
     j["mode"] = fmt::format("{:04o}", l.mode & 07777);
     j["links"] = l.links;
@@ -171,14 +172,17 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
         j["system_data"] = nullptr;
     }
     ordered_json xattrs = ordered_json::array();
-    for (const auto& e : l.xattrs)
-        xattrs.push_back({{"name", printable(e.full_name())},
-                          {"index", e.name_index},
+    for (const auto& e : l.xattrs) {
+        ordered_json x;
+        put_name(x, "name", e.full_name());
+        x.update(ordered_json{{"index", e.name_index},
                           {"entry_offset", e.entry_offset},
                           {"value_offs", e.value_offs},
                           {"value_size", e.value_size},
                           {"value_inum", e.value_inum},
-                          {"hash", e.hash}});
+                              {"hash", e.hash}});
+        xattrs.push_back(std::move(x));
+    }
     j["xattr_area"] = l.xattr_area_present ? ordered_json{{"offset", l.xattr_area_offset},
                                                           {"magic", l.xattr_magic},
                                                           {"magic_ok", l.xattr_magic_ok},
@@ -187,19 +191,21 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
                                            : ordered_json();
     if (l.dir_parent) {
         ordered_json entries = ordered_json::array();
-        for (const auto& d : l.dir_entries)
-            entries.push_back({{"inode", d.inode},
-                               {"name", printable(d.name)},
-                               {"rec_len", d.rec_len},
+        for (const auto& d : l.dir_entries) {
+            ordered_json e{{"inode", d.inode}};
+            put_name(e, "name", d.name);
+            e.update(ordered_json{{"rec_len", d.rec_len},
                                {"name_len", d.name_len},
                                {"file_type", d.file_type},
                                {"offset", d.offset},
-                               {"region", region_name(d.region)}});
+                                  {"region", region_name(d.region)}});
+            entries.push_back(std::move(e));
+        }
         j["directory"] = {{"parent", *l.dir_parent}, {"entries", entries}};
     } else {
         j["directory"] = nullptr;
     }
-    j["symlink_target"] = l.symlink_target ? ordered_json(printable(*l.symlink_target)) : ordered_json();
+    put_name_or_null(j, "symlink_target", l.symlink_target);
     j["checksum"] = in.checksum_checked ? ordered_json(in.checksum_ok ? "ok" : "bad") : ordered_json("n/a");
     ordered_json problems = ordered_json::array();
     for (const auto& p : l.issues)

@@ -14,6 +14,8 @@
 #include "e4inline/filesystem.hpp"
 #include "e4inline/kernel_view.hpp"
 #include "e4inline/mountinfo.hpp"
+#include "e4inline/source.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline {
 
@@ -21,6 +23,8 @@ namespace {
 
 constexpr const char* manifest_format = "e4inline-manifest";
 constexpr int manifest_version = 1;
+// A snapshot takes about 200 bytes a file: this is over a million files.
+constexpr std::size_t max_manifest_bytes = std::size_t{256} << 20;
 
 FileType type_from_name(const std::string& s) {
     for (auto t : {FileType::regular, FileType::directory, FileType::symlink})
@@ -112,13 +116,13 @@ nlohmann::ordered_json manifest_json(const Manifest& m) {
     ordered_json j;
     j["format"] = manifest_format;
     j["version"] = manifest_version;
-    j["mountpoint"] = m.mountpoint;
-    j["device"] = m.device;
+    put_name(j, "mountpoint", m.mountpoint);
+    put_name(j, "device", m.device);
     j["uuid"] = m.uuid;
     ordered_json files = ordered_json::array();
     for (const auto& e : m.files) {
         ordered_json f;
-        f["path"] = e.path;
+        put_name(f, "path", e.path);
         f["inode"] = e.ino;
         f["type"] = file_type_name(e.type);
         f["size"] = e.size;
@@ -134,29 +138,38 @@ Result<Manifest> manifest_from_json(const nlohmann::json& j, const std::string& 
     auto bad = [&](const std::string& why) {
         return std::unexpected(plain_error(ExitCode::operational, "not an e4inline manifest: " + why, source));
     };
-    if (!j.is_object() || j.value("format", "") != manifest_format)
-        return bad("no \"format\": \"e4inline-manifest\"");
-    if (j.value("version", 0) != manifest_version)
-        return bad(fmt::format("version is not {}", manifest_version));
+    // Every value is read with its type checked (e4inline/text.hpp): a
+    // manifest is input, and input never decides what the tool does.
+    std::string why, format;
+    std::uint64_t version = 0;
+    if (!json_read(j, "format", format, why))
+        return bad(why);
+    if (format != manifest_format)
+        return bad(fmt::format("\"format\" is not \"{}\"", manifest_format));
+    if (!json_read(j, "version", version, why))
+        return bad(why);
+    if (version != manifest_version)
+        return bad(fmt::format("\"version\" is {}, this e4inline reads {}", version, manifest_version));
     Manifest m;
-    m.mountpoint = j.value("mountpoint", "");
-    m.device = j.value("device", "");
-    m.uuid = j.value("uuid", "");
-    if (!j.contains("files") || !j["files"].is_array())
+    if (!json_read_name(j, "mountpoint", m.mountpoint, why, Presence::optional) ||
+        !json_read_name(j, "device", m.device, why, Presence::optional) ||
+        !json_read(j, "uuid", m.uuid, why, Presence::optional))
+        return bad(why);
+    const auto files = j.find("files");
+    if (files == j.end() || !files->is_array())
         return bad("no \"files\" array");
-    for (const auto& f : j["files"]) {
-        if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("inode") ||
-            !f["inode"].is_number_unsigned() || !f.contains("size") || !f["size"].is_number_unsigned() ||
-            !f.contains("sha256") || !f["sha256"].is_string() || !f.contains("type") || !f["type"].is_string())
-            return bad("a file entry lacks path, inode, type, size or sha256");
+    for (std::size_t i = 0; i < files->size(); ++i) {
+        const auto& f = (*files)[i];
         ManifestEntry e;
-        e.path = f["path"].get<std::string>();
-        e.ino = f["inode"].get<std::uint64_t>();
-        e.type = type_from_name(f["type"].get<std::string>());
-        e.size = f["size"].get<std::uint64_t>();
-        if (f.contains("inline") && f["inline"].is_boolean())
-            e.inline_flag = f["inline"].get<bool>();
-        e.sha256 = f["sha256"].get<std::string>();
+        std::string type;
+        if (!json_read_name(f, "path", e.path, why) || !json_read(f, "inode", e.ino, why) ||
+            !json_read(f, "type", type, why) || !json_read(f, "size", e.size, why) ||
+            !json_read(f, "inline", e.inline_flag, why, Presence::optional) ||
+            !json_read(f, "sha256", e.sha256, why))
+            return bad(fmt::format("files[{}]: {}", i, why));
+        if (e.ino == 0 || e.ino > UINT32_MAX)
+            return bad(fmt::format("files[{}]: \"inode\" {} is not an inode number", i, e.ino));
+        e.type = type_from_name(type);
         m.files.push_back(std::move(e));
     }
     return m;
@@ -164,13 +177,16 @@ Result<Manifest> manifest_from_json(const nlohmann::json& j, const std::string& 
 
 Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std::string& image) {
     initialize_ext2_error_table();  // readable libext2fs messages
-    std::ifstream in(manifest_file);
-    if (!in)
-        return std::unexpected(errno_error(errno ? errno : ENOENT, "opening", manifest_file));
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded())
-        return std::unexpected(plain_error(ExitCode::operational, "not valid JSON", manifest_file));
-    const Manifest m = E4I_TRY(manifest_from_json(j, manifest_file));
+    const auto text = E4I_TRY(read_source(manifest_file, max_manifest_bytes));
+    if (text.size() > max_manifest_bytes)
+        return std::unexpected(plain_error(
+            ExitCode::operational, fmt::format("larger than {} MiB: not a manifest", max_manifest_bytes >> 20),
+            manifest_file));
+    std::string why;
+    const auto j = parse_json(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), why);
+    if (!j)
+        return std::unexpected(plain_error(ExitCode::operational, why, manifest_file));
+    const Manifest m = E4I_TRY(manifest_from_json(*j, manifest_file));
     Filesystem fs = E4I_TRY(Filesystem::open(image));
     ManifestCheck check;
     check.image = image;
@@ -252,13 +268,16 @@ std::string manifest_check_text(const ManifestCheck& c) {
 nlohmann::ordered_json manifest_check_json(const ManifestCheck& c) {
     using nlohmann::ordered_json;
     ordered_json ms = ordered_json::array();
-    for (const auto& m : c.mismatches)
-        ms.push_back({{"path", m.path},
-                      {"inode", m.ino},
+    for (const auto& m : c.mismatches) {
+        ordered_json o;
+        put_name(o, "path", m.path);
+        o.update(ordered_json{{"inode", m.ino},
                       {"type", file_type_name(m.type)},
                       {"kind", mismatch_kind_name(m.kind)},
                       {"manifest", m.kernel},
-                      {"image", m.disk}});
+                              {"image", m.disk}});
+        ms.push_back(std::move(o));
+    }
     return {{"image", c.image},       {"manifest", c.manifest},         {"checked", c.checked},
             {"equal", c.equal()},     {"mismatches", std::move(ms)}};
 }

@@ -78,6 +78,10 @@ constexpr FindingInfo catalog[] = {
      "lost+found is an inline directory"},
     {FC::inode_checksum_bad, "inode-checksum-bad", E, "PR_1_INODE_ONLY_CSUM_INVALID",
      "inode checksum does not match (metadata_csum)"},
+    {FC::xattr_block_out_of_range, "xattr-block-out-of-range", E, "PR_2_FILE_ACL_BAD",
+     "inline inode's i_file_acl lies outside the filesystem's blocks"},
+    {FC::xattr_block_bad, "xattr-block-bad", E, "PR_1_BAD_EA_BLOCK",
+     "inline inode's i_file_acl names a block that is not an xattr block"},
 };
 
 std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t off) {
@@ -218,6 +222,20 @@ std::vector<Finding> check_inode(const InodeContext& ctx, std::uint32_t ino, std
                 out.push_back(make(FC::system_data_missing, ino, "no system.data entry in the inode body",
                                    {{"xattr_entries", l.xattrs.size()}}));
         }
+        // The kernel refuses such an inode in ext4_iget ("bad extended
+        // attribute block"); e2fsck clears i_file_acl in pass 2 when it is
+        // out of range (process_bad_inode), in pass 1 when the block has no
+        // xattr magic (check_ext_attr).
+        if (l.file_acl != 0 && ctx.blocks_count != 0 &&
+            (l.file_acl < ctx.first_data_block || l.file_acl >= ctx.blocks_count))
+            out.push_back(make(FC::xattr_block_out_of_range, ino,
+                               fmt::format("i_file_acl {} is outside blocks [{}, {})", l.file_acl,
+                                           ctx.first_data_block, ctx.blocks_count),
+                               {{"file_acl", l.file_acl}, {"blocks_count", ctx.blocks_count}}));
+        else if (l.file_acl != 0 && ctx.xattr_block_valid && !ctx.xattr_block_valid(l.file_acl))
+            out.push_back(make(FC::xattr_block_bad, ino,
+                               fmt::format("block {} (i_file_acl) has no xattr block header", l.file_acl),
+                               {{"file_acl", l.file_acl}}));
         if (l.blocks != 0 && l.file_acl == 0)
             out.push_back(make(FC::blocks_without_xattr_block, ino,
                                fmt::format("i_blocks {} with no xattr block", l.blocks), {{"i_blocks", l.blocks}}));

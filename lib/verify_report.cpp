@@ -61,13 +61,12 @@ nlohmann::ordered_json verify_json(const VerifyReport& r) {
         J raw = J::object();
         for (const auto& [k, v] : f.raw)
             raw[k] = v;
-        findings.push_back(J{{"code", info.name},
-                             {"severity", severity_name(info.severity)},
-                             {"inode", f.ino},
-                             {"path", f.path.empty() ? J(nullptr) : J(printable(f.path))},
-                             {"detail", printable(f.detail)},
-                             {"raw", raw},
-                             {"e2fsck", *info.e2fsck ? J(info.e2fsck) : J(nullptr)}});
+        J finding{{"code", info.name}, {"severity", severity_name(info.severity)}, {"inode", f.ino}};
+        put_name_or_null(finding, "path", f.path.empty() ? std::nullopt : std::optional(f.path));
+        finding.update(J{{"detail", printable(f.detail)},
+                         {"raw", raw},
+                         {"e2fsck", *info.e2fsck ? J(info.e2fsck) : J(nullptr)}});
+        findings.push_back(std::move(finding));
     }
     const auto& s = r.summary;
     J histogram = J::array();

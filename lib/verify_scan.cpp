@@ -96,6 +96,18 @@ bool block_has_system_data(ext2_filsys fs, std::uint64_t block) {
     return false;
 }
 
+// Whether a block reads as an external xattr block: the magic and h_blocks 1
+// (what e2fsck's check_ext_attr requires before it looks at the entries).
+bool xattr_block_valid(ext2_filsys fs, std::uint64_t block) {
+    std::vector<std::uint8_t> buf(fs->blocksize);
+    if (io_channel_read_blk64(fs->io, block, 1, buf.data()))
+        return false;
+    std::uint32_t magic, blocks;
+    std::memcpy(&magic, buf.data(), 4);
+    std::memcpy(&blocks, buf.data() + 8, 4);
+    return ext2fs_le32_to_cpu(magic) == od::xattr_magic && ext2fs_le32_to_cpu(blocks) == 1;
+}
+
 errcode_t group_done(ext2_filsys fs, ext2_inode_scan, dgrp_t group, void* priv) {
     const auto* options = static_cast<const ScanOptions*>(priv);
     options->progress(group + 1, fs->group_desc_count);
@@ -166,6 +178,15 @@ bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport
         return it->second;
     };
     ctx.lost_found_ino = lookup_entry(fs, EXT2_ROOT_INO, "lost+found");
+    ctx.first_data_block = fs->super->s_first_data_block;
+    ctx.blocks_count = ext2fs_blocks_count(fs->super);
+    std::unordered_map<std::uint64_t, bool> valid_cache;
+    ctx.xattr_block_valid = [fs, &valid_cache](std::uint64_t block) {
+        auto [it, fresh] = valid_cache.try_emplace(block, false);
+        if (fresh)
+            it->second = xattr_block_valid(fs, block);
+        return it->second;
+    };
 
     ext2_inode_scan raw_scan = nullptr;
     if (errcode_t err = ext2fs_open_inode_scan(fs, 0, &raw_scan)) {

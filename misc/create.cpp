@@ -29,21 +29,6 @@ bool parse_number(std::string_view s, T& out, int base = 10) {
     return ec == std::errc() && p == s.data() + s.size();
 }
 
-Result<std::vector<std::uint8_t>> read_source(const std::string& from) {
-    std::vector<std::uint8_t> data;
-    if (from == "-") {
-        data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-        return data;
-    }
-    std::ifstream in(from, std::ios::binary);
-    if (!in)
-        return std::unexpected(errno_error(errno, "opening", from));
-    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad())
-        return std::unexpected(errno_error(errno, "reading", from));
-    return data;
-}
-
 void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_run) {
     const char* verb = dry_run ? "would create" : "created";
     for (const auto& p : out.parents_made)
@@ -163,12 +148,7 @@ int run_create(const Command& self, int argc, char** argv) {
 
     if (!bulk) {
         req.path = argv[optind + 1];
-        if (!from.empty()) {
-            auto data = read_source(from);
-            if (!data)
-                return report(data.error());
-            req.data = std::move(*data);
-        } else if (have_size) {
+        if (have_size) {
             if (size > (1ull << 30))
                 return usage_error(self, "--size is limited to 1 GiB");
             req.data.resize(size, 0);
@@ -180,6 +160,13 @@ int run_create(const Command& self, int argc, char** argv) {
     auto fs = Filesystem::open(image, OpenOptions::for_write(dry_run, undo_file));
     if (!fs)
         return report(fs.error());
+    if (!bulk && !from.empty()) {
+        // Read once the image is open: what it can store bounds the read.
+        auto data = read_file_source(*fs, from, req.allow_extents);
+        if (!data)
+            return report(data.error());
+        req.data = std::move(*data);
+    }
 
     if (bulk) {
         tree.dry_run = dry_run;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "e4inline/text.hpp"
 #include "e4inline/crosscheck.hpp"
 #include "e4inline/snapshot.hpp"
 
@@ -76,7 +77,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
         if (!r)
             return report(r.error());
         if (json)
-            std::cout << manifest_check_json(*r).dump(2) << '\n';
+            std::cout << json_text(manifest_check_json(*r), 2) << '\n';
         else
             std::cout << manifest_check_text(*r);
         return r->equal() ? 0 : 1;
@@ -114,7 +115,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
     if (!r)
         return report(r.error());
     if (json)
-        std::cout << crosscheck_json(*r).dump(2) << '\n';
+        std::cout << json_text(crosscheck_json(*r), 2) << '\n';
     else
         std::cout << crosscheck_text(*r);
     return r->equal() ? 0 : 1;

@@ -1,6 +1,8 @@
 // e4inline: dispatch to a subcommand; everything else lives in the records.
 #include <cstring>
+#include <exception>
 #include <iostream>
+#include <new>
 #include <string_view>
 
 #include <ext2fs/ext2fs.h>
@@ -33,9 +35,7 @@ int print_version() {
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int dispatch(int argc, char** argv) {
     if (argc < 2) {
         print_usage(std::cerr);
         return static_cast<int>(e4inline::ExitCode::usage);
@@ -51,4 +51,23 @@ int main(int argc, char** argv) {
     std::cerr << "e4inline: unknown command '" << first << "'\n";
     print_usage(std::cerr);
     return static_cast<int>(e4inline::ExitCode::usage);
+}
+
+}  // namespace
+
+// Errors are values everywhere below; anything thrown that still gets here
+// (an allocation failure, a library's exception) is one line and exit 8,
+// never an abort.
+int main(int argc, char** argv) {
+    const std::string_view command = argc > 1 ? argv[1] : "";
+    try {
+        return dispatch(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::cerr << "e4inline: " << command << ": out of memory\n";
+    } catch (const std::exception& e) {
+        std::cerr << "e4inline: " << command << ": internal error: " << e.what() << '\n';
+    } catch (...) {
+        std::cerr << "e4inline: " << command << ": internal error: unknown exception\n";
+    }
+    return static_cast<int>(e4inline::ExitCode::operational);
 }

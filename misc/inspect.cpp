@@ -6,6 +6,7 @@
 #include "command.hpp"
 #include "e4inline/filesystem.hpp"
 #include "e4inline/report.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline::cli {
 
@@ -59,8 +60,12 @@ int run_inspect(const Command& self, int argc, char** argv) {
             status = std::max(status, static_cast<int>(ExitCode::not_applicable));
         }
     }
-    if (json)
-        std::cout << nlohmann::ordered_json{{"image", image}, {"inodes", all}}.dump(2) << '\n';
+    if (json) {
+        nlohmann::ordered_json doc;
+        put_name(doc, "image", image);
+        doc["inodes"] = std::move(all);
+        std::cout << json_text(doc, 2) << '\n';
+    }
     return status;
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "e4inline/text.hpp"
 #include "e4inline/snapshot.hpp"
 
 namespace e4inline::cli {
@@ -28,7 +29,7 @@ int run_snapshot(const Command& self, int argc, char** argv) {
         return report(m.error());
     for (const auto& w : m->warnings)
         std::cerr << "e4inline: warning: " << w << '\n';
-    if (!write_stdout(manifest_json(*m).dump(1) + "\n"))
+    if (!write_stdout(json_text(manifest_json(*m), 1) + "\n"))
         return report(errno_error(errno, "writing to standard output", mountpoint));
     return 0;
 }

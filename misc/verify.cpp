@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "e4inline/text.hpp"
 #include "e4inline/filesystem.hpp"
 #include "e4inline/verify.hpp"
 
@@ -55,7 +56,7 @@ int run_verify(const Command& self, int argc, char** argv) {
     if (!result)
         return report(result.error());
     if (json)
-        std::cout << verify_json(*result).dump(2) << '\n';
+        std::cout << json_text(verify_json(*result), 2) << '\n';
     else
         std::cout << verify_text(*result);
     return static_cast<int>(result->findings.empty() ? ExitCode::ok : ExitCode::findings);

@@ -35,4 +35,16 @@ Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_di
 
 std::string tree_summary_text(const TreeSummary& s, bool dry_run);
 
+// The most content a new regular file of this image can get: the inline
+// capacity, or with ALLOW_EXTENTS what the free blocks hold (at most 1 GiB,
+// the limit of --size).
+std::uint64_t storable_file_bytes(const Filesystem& fs, bool allow_extents);
+
+// The content of a new regular file from SOURCE (a file, "-" for standard
+// input), read up to storable_file_bytes() plus one byte: more is an Error
+// (exit 1 when only inline was allowed, else 8), so that /dev/zero or an
+// endless pipe is refused at once instead of read forever.
+Result<std::vector<std::uint8_t>> read_file_source(const Filesystem& fs, const std::string& source,
+                                                   bool allow_extents);
+
 }  // namespace e4inline

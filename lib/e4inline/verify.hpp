@@ -57,6 +57,8 @@ enum class FindingCode {
     symlink_bad_flags,          // inline symlink with INDEX_FL
     lost_found_inline,
     inode_checksum_bad,
+    xattr_block_out_of_range,   // i_file_acl outside the filesystem's blocks
+    xattr_block_bad,            // i_file_acl names a block that is no xattr block
 };
 
 struct FindingInfo {
@@ -90,6 +92,11 @@ struct InodeContext {
     std::function<bool(std::uint32_t)> inode_in_use;  // the inode bitmap
     // Whether the external xattr block holds system.data (reads the block).
     std::function<bool(std::uint64_t block)> block_has_system_data;
+    // The filesystem's blocks, [first_data_block, blocks_count); 0: not known.
+    std::uint64_t first_data_block = 0;
+    std::uint64_t blocks_count = 0;
+    // Whether a block inside them reads as an xattr block (magic, h_blocks 1).
+    std::function<bool(std::uint64_t block)> xattr_block_valid;
 };
 
 // Whether an inode can matter to verify at all; everything else is skipped
