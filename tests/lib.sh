@@ -32,6 +32,20 @@ skip()    { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
 diag()    { printf '%s\n' "$@" | sed 's/^/# /'; }
 # check NAME COMMAND...: one TAP line for a command's success.
 check()   { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# expect_error NAME CODE PATTERN COMMAND...: the command exits CODE within 60 s
+# (an endless read or a hang is killed by timeout: exit 124) with exactly one
+# line on stderr, matching PATTERN. Its output stays in $T/out and $T/err.
+expect_error() {
+    name=$1 code=$2 pattern=$3; shift 3
+    timeout 60 "$@" >"$T/out" 2>"$T/err"; rc=$?
+    lines=$(wc -l <"$T/err")
+    if [ $rc = "$code" ] && [ "$lines" = 1 ] && grep -q -- "$pattern" "$T/err"; then
+        ok "$name (exit $code)"
+    else
+        not_ok "$name: want exit $code and one line matching '$pattern'; got exit $rc, $lines lines"
+        diag "$(head -5 "$T/err")"
+    fi
+}
 done_testing() { echo "1..$tap_n"; exit 0; }
 # skip_all REASON: the whole script cannot run here (exit 77 semantics in TAP).
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }

@@ -4,17 +4,6 @@
 # code, or a correct answer.
 . "$E4I_SRCDIR/tests/lib.sh"
 
-# expect_fail NAME CODE PATTERN COMMAND...: exit CODE, one stderr line matching PATTERN.
-expect_fail() {
-    name=$1 code=$2 pattern=$3; shift 3
-    timeout 60 "$@" >"$T/out" 2>"$T/err"; rc=$?
-    if [ $rc = "$code" ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$pattern" "$T/err"; then
-        ok "$name (exit $code)"
-    else
-        not_ok "$name: want exit $code and one line matching '$pattern'; got exit $rc"
-        diag "$(head -5 "$T/err")"
-    fi
-}
 valid_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null; }
 
 # An xattr whose name holds byte 0xFF, with a nonzero e_value_inum.
@@ -53,22 +42,22 @@ printf '{"format":"e4inline-manifest","version":"1"}' >"$T/m2.json"
 printf '{"format":"e4inline-manifest","version":1,"files":[{"path":7,"inode":1,"type":"regular","size":0,"sha256":""}]}' >"$T/m3.json"
 printf '{"format":"e4inline-manifest","version":1,"files":[{"path":"/a","inode":-1,"type":"regular","size":0,"sha256":""}]}' >"$T/m4.json"
 printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' >"$T/m5.json"
-expect_fail "crosscheck --manifest: format is a number" 8 '"format" is a number, not a string' \
+expect_error "crosscheck --manifest: format is a number" 8 '"format" is a number, not a string' \
     "$E4INLINE" crosscheck "$good" --manifest "$T/m1.json"
-expect_fail "crosscheck --manifest: version is a string" 8 '"version" is a string' \
+expect_error "crosscheck --manifest: version is a string" 8 '"version" is a string' \
     "$E4INLINE" crosscheck "$good" --manifest "$T/m2.json"
-expect_fail "crosscheck --manifest: a path is a number" 8 'files\[0\]: "path" is a number' \
+expect_error "crosscheck --manifest: a path is a number" 8 'files\[0\]: "path" is a number' \
     "$E4INLINE" crosscheck "$good" --manifest "$T/m3.json"
-expect_fail "crosscheck --manifest: an inode is negative" 8 '"inode" is a negative number' \
+expect_error "crosscheck --manifest: an inode is negative" 8 '"inode" is a negative number' \
     "$E4INLINE" crosscheck "$good" --manifest "$T/m4.json"
-expect_fail "crosscheck --manifest: nested too deep" 8 'nested deeper than 64' \
+expect_error "crosscheck --manifest: nested too deep" 8 'nested deeper than 64' \
     "$E4INLINE" crosscheck "$good" --manifest "$T/m5.json"
 
 # A directory as the content of a file.
 mkdir -p "$T/adir"
-expect_fail "create --from DIR" 8 "adir: is a directory" "$E4INLINE" create "$good" /x --from "$T/adir"
+expect_error "create --from DIR" 8 "adir: is a directory" "$E4INLINE" create "$good" /x --from "$T/adir"
 printf '/y file @%s\n' "$T/adir" >"$T/dir.manifest"
-expect_fail "manifest @DIR names the directory and the line" 8 "adir.*dir.manifest:1" \
+expect_error "manifest @DIR names the directory and the line" 8 "adir.*dir.manifest:1" \
     "$E4INLINE" create "$good" --manifest "$T/dir.manifest"
 check "neither wrote anything (e2fsck clean, no /x, no /y)" sh -c \
     "e2fsck -fn '$good' >/dev/null 2>&1 && ! '$E4INLINE' inspect '$good' /x 2>/dev/null && ! '$E4INLINE' inspect '$good' /y 2>/dev/null"

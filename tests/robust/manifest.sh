@@ -14,13 +14,7 @@ cp "$img" "$T/orig.img"
 refused() {
     name=$1 code=$2 pattern=$3
     printf "$4" >"$T/case.manifest"
-    "$E4INLINE" create "$img" --manifest "$T/case.manifest" >"$T/out" 2>"$T/err"; rc=$?
-    if [ $rc = "$code" ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$pattern" "$T/err"; then
-        ok "$name (exit $code)"
-    else
-        not_ok "$name: want exit $code and '$pattern'; got exit $rc"
-        diag "$(cat "$T/err")"
-    fi
+    expect_error "$name" "$code" "$pattern" "$E4INLINE" create "$img" --manifest "$T/case.manifest"
     check "$name: nothing written" cmp -s "$img" "$T/orig.img"
     cp "$T/orig.img" "$img"
 }
