@@ -603,9 +603,10 @@ DiskCtime disk_ctime(std::span<const std::uint8_t> raw) {
 // was read after its ctime was taken, in a later tick: any change after
 // that is stamped in that tick or later, a ctime the inode did not have.
 // The two ways a change escapes the stamp are fenced off while reading
-// (KernelViewOptions::fence_writers): a write(2) that stamped before the
-// fstat and copies after it holds the inode lock, which lseek SEEK_DATA
-// waits for; stores through a mapping that is already writable need no
+// (KernelViewOptions::fence_writers), before the clock and the fstat: a
+// write(2) stamps ctime as it starts and holds the inode lock until it has
+// copied and set i_size, and lseek SEEK_DATA waits for that lock, so a
+// write the fstat sees half done started after the clock; stores through a mapping that is already writable need no
 // fault, so sync_file_range writes those pages back and write-protects
 // them first. A ctime in the tick of the reading proves nothing (a second
 // change in that tick keeps it): such a file is read again under the freeze.

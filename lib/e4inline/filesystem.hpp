@@ -22,6 +22,9 @@ struct OpenOptions {
     std::string undo_file;
     // Read through O_DIRECT (the device as it is on disk, not the page cache).
     bool direct_io = false;
+    // 0: the filesystem is the whole image (or starts at its ?offset=N);
+    // N >= 1: it is in the image's partition N, found in its partition table.
+    unsigned partition = 0;
 
     // How every write command opens: read-only for --dry-run (so a dry run
     // cannot change anything), else read-write with the undo file if given.

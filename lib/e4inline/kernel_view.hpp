@@ -61,7 +61,7 @@ struct KernelViewOptions {
     bool fiemap = true;
     std::uint64_t max_buffered = 1u << 20;  // larger files are `deferred`
     int threads = 2;               // directories are read in parallel
-    // Before reading a regular file, wait for any write(2) in progress on it
+    // Before the fstat of a regular file, wait for any write(2) in progress on it
     // (lseek SEEK_DATA takes the inode lock that writers hold) and write back
     // its dirty pages (sync_file_range), which write-protects them in every
     // shared mapping: a later change then goes through the kernel and
