@@ -8,6 +8,7 @@ expected_bytes() {
     otrunc-zeros) printf 'yyyyyyyyyyyyyyyyyyyyyyyyyyyy' ;;
     truncate-up-pwrite) printf 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; head -c 34 /dev/zero
         printf 'BBBBBBBBBBBBBB'; head -c 7 /dev/zero ;;
+    enospc-convert) printf '0123456789' ;;
     esac >"$2"
 }
 
@@ -17,6 +18,7 @@ what_is_lost() {
     mmap-store) echo "loses a store through a shared mapping into an inline file" ;;
     otrunc-zeros) echo "reads and writes back zeros after a truncate of a just-converted file" ;;
     truncate-up-pwrite) echo "loses a pwrite after a truncate up of an inline file" ;;
+    enospc-convert) echo "loses the bytes of an inline file when a write past its capacity fails with ENOSPC" ;;
     esac
 }
 

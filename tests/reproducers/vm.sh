@@ -1,11 +1,11 @@
 #!/bin/sh
-# mmap-store, otrunc-zeros and truncate-up-pwrite in one e4inline-vm guest with
+# mmap-store, otrunc-zeros, truncate-up-pwrite and enospc-convert in one e4inline-vm guest with
 # Debian 12's cloud kernel: each exit is the finding (1, recorded as TODO), and the
 # image the guest leaves confirms each loss with e4inline cat. One TCG boot, about 25 s.
 . "$E4I_SRCDIR/tests/lib.sh"
 . "$E4I_SRCDIR/tests/reproducers/common.sh"
 vm=$E4I_SRCDIR/misc/e4inline-vm
-names="mmap-store otrunc-zeros truncate-up-pwrite"
+names="mmap-store otrunc-zeros truncate-up-pwrite enospc-convert"
 
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (qemu-system-x86)"
 command -v cpio >/dev/null || skip_all "cpio not installed"
@@ -17,7 +17,7 @@ pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depen
 [ -n "$pkg" ] || skip_all "apt cannot resolve linux-image-cloud-amd64 (no Debian 12 sources)"
 
 "$vm" --timeout 240 -o "$T/vm" --add "$R/mmap-store/mmap-store" --add "$R/otrunc-zeros/otrunc-zeros" \
-    --add "$R/truncate-up-pwrite/truncate-up-pwrite" -- \
+    --add "$R/truncate-up-pwrite/truncate-up-pwrite" --add "$R/enospc-convert/enospc-convert" -- \
     sh -c 'for p in '"$names"'; do $p /mnt >/tmp/$p.out 2>&1; echo "$p exit $?"; cat /tmp/$p.out; done' \
     >"$T/vm.out" 2>"$T/vm.err"
 rc=$?
@@ -26,7 +26,7 @@ if [ $rc -eq 8 ] && ! grep -q 'E4I-VM: kernel' "$T/vm/console.log" 2>/dev/null; 
     skip_all "the kernel package $pkg cannot be had or booted here"
 fi
 diag "$(cat "$T/vm.out")"
-check "the guest ran the three to the end (e4inline-vm exit 0, got $rc)" [ $rc -eq 0 ]
+check "the guest ran the four to the end (e4inline-vm exit 0, got $rc)" [ $rc -eq 0 ]
 kver=$(tr -d '\r' <"$T/vm/console.log" | sed -n 's/^E4I-VM: kernel \(.*\) up$/\1/p' | head -1)
 for p in $names; do
     prc=$(sed -n "s/^$p exit \([0-9]*\)\$/\1/p" "$T/vm.out")
