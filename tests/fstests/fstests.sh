@@ -3,9 +3,9 @@
 # tarball in ../shared/fstests/ beside the source tree): unpack and build it
 # once into the build tree, install the tests into a fresh copy with
 # contrib/xfstests/install, and run ./check on loop devices. The two e4inline
-# tests must pass; the two data-loss tests fail on the kernels measured so far
+# tests must pass; the four data-loss tests fail on the kernels measured so far
 # (recorded as TODO: the kernel's bugs), each with a second assertion that the
-# diff is exactly the lost data; with FSTYP=ext3 all four are [not run]. Also
+# diff is exactly the lost data; with FSTYP=ext3 all six are [not run]. Also
 # the installer's round trip and the hooks of common/e4inline-hooks.
 #
 # E4I_FSTESTS_TARBALL overrides where the tarball is looked for.
@@ -66,8 +66,8 @@ cp -a "$cache/xfstests" "$x" || { not_ok "copy the built harness"; done_testing;
 "$installer" "$x" >"$T/names" 2>"$T/install.err"; rc=$?
 check "install: exit 0" [ $rc -eq 0 ]
 [ -s "$T/install.err" ] && diag "$(cat "$T/install.err")"
-check "install: one line 'ext4/NNN NAME' per test, four tests" \
-    [ "$(grep -cE '^ext4/[0-9]{3} (e4inline-verify|e4inline-crosscheck|inline-mmap-store|inline-trunc-reopen)$' "$T/names")" = 4 ]
+check "install: one line 'ext4/NNN NAME' per test, six tests" \
+    [ "$(grep -cE '^ext4/[0-9]{3} (e4inline-verify|e4inline-crosscheck|inline-mmap-store|inline-trunc-reopen|inline-truncate-up|inline-enospc-convert)$' "$T/names")" = 6 ]
 diag "installed as:" "$(cat "$T/names")"
 # name NAME: the number the installer gave that test.
 name() { awk -v t="$1" '$2 == t { print $1 }' "$T/names"; }
@@ -107,6 +107,8 @@ check "install without a directory: usage, exit 16" [ $? -eq 16 ]
 "$installer" "$x" >"$T/names" 2>&1 || { not_ok "install for ./check"; diag "$(cat "$T/names")"; done_testing; }
 verify=$(name e4inline-verify) cross=$(name e4inline-crosscheck)
 mmap=$(name inline-mmap-store) trunc=$(name inline-trunc-reopen)
+up=$(name inline-truncate-up) nospc=$(name inline-enospc-convert)
+all="$verify $cross $mmap $trunc $up $nospc"
 
 # ------------------------------------------------------------ devices
 # Sparse images in the build tree; _require_scratch_ext4_feature makes a
@@ -148,9 +150,9 @@ listed() { summary "$1" "$2" | tr ' ' '\n' | grep -qx "$3"; }
 
 # ------------------------------------------------------------ ./check on ext4
 start=$(date +%s)
-run_check "$T/ext4.log" "$verify" "$cross" "$mmap" "$trunc"; rc=$?
+run_check "$T/ext4.log" $all; rc=$?
 diag "./check (ext4) took $(($(date +%s) - start)) s, exit $rc, on $(uname -r):" "$(grep -v '^    ' "$T/ext4.log")"
-check "ext4: ./check ran all four" [ "$(summary "$T/ext4.log" Ran)" = "$verify $cross $mmap $trunc" ]
+check "ext4: ./check ran all six" [ "$(summary "$T/ext4.log" Ran)" = "$all" ]
 for t in "$verify:e2fsck and verify agree on a crafted image" "$cross:writers, then crosscheck"; do
     id=${t%%:*}
     if listed "$T/ext4.log" Ran "$id" && ! listed "$T/ext4.log" Failures "$id" &&
@@ -185,19 +187,21 @@ lost() {
 }
 lost "$mmap" inline-mmap-store "a store through a shared mapping into an inline file"
 lost "$trunc" inline-trunc-reopen "the bytes written after an O_TRUNC reopen (zeros instead)"
+lost "$up" inline-truncate-up "the bytes written after a truncate up of an inline file"
+lost "$nospc" inline-enospc-convert "an inline file's bytes when a write past its capacity fails with ENOSPC"
 check "ext4: nothing of the scratch device left mounted after ./check" sh -c "! findmnt -rn -S '$sdev' >/dev/null"
 
 # ------------------------------------------------------------ ./check on ext3
 config ext3 >"$x/ext3.config"
 mke2fs -q -F -t ext3 "$tdev"
-HOST_OPTIONS=$x/ext3.config run_check "$T/ext3.log" "$verify" "$cross" "$mmap" "$trunc"
+HOST_OPTIONS=$x/ext3.config run_check "$T/ext3.log" $all
 notrun=0
-for id in $verify $cross $mmap $trunc; do
+for id in $all; do
     grep -q "^$id .*\[not run\] not suitable for this filesystem type: ext3" "$T/ext3.log" && notrun=$((notrun + 1))
 done
-check "ext3: all four are [not run] (not suitable for ext3)" [ $notrun = 4 ]
-check "ext3: the summary lists all four as not run" [ "$(summary "$T/ext3.log" "Not run")" = "$verify $cross $mmap $trunc" ]
-[ $notrun = 4 ] || diag "$(cat "$T/ext3.log")"
+check "ext3: all six are [not run] (not suitable for ext3)" [ $notrun = 6 ]
+check "ext3: the summary lists all six as not run" [ "$(summary "$T/ext3.log" "Not run")" = "$all" ]
+[ $notrun = 6 ] || diag "$(cat "$T/ext3.log")"
 
 # ------------------------------------------------------------ the hooks
 # A stock test (generic/393, small truncations of inline data) with
