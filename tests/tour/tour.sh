@@ -15,6 +15,7 @@ PATH=$PATH:/sbin:/usr/sbin
 export LC_ALL=C
 # libext2fs (mke2fs, debugfs, e2fsck and e4inline alike) takes "now" from here.
 export E2FSPROGS_FAKE_TIME=1767225600   # 2026-01-01 00:00:00 UTC
+"$E4INLINE" -V >/dev/null 2>&1 || { echo "tour.sh: cannot run $E4INLINE (set E4INLINE)" >&2; exit 99; }
 TOUR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/e4i-tour.XXXXXX") || exit 99
 trap 'rm -rf "$TOUR_DIR"' EXIT
 cd "$TOUR_DIR" || exit 99
