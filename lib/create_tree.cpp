@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "e4inline/create.hpp"
@@ -131,10 +133,13 @@ private:
             struct stat st {};
             if (lstat(path.c_str(), &st) != 0)
                 return std::unexpected(source_error(errno, "reading", path));
-            if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            // Hard links, as mke2fs -d keeps them: for every type but
+            // directories and symlinks.
+            const auto special = special_kind(st.st_mode);
+            if ((S_ISREG(st.st_mode) || special) && st.st_nlink > 1) {
                 auto it = seen_.find({st.st_dev, st.st_ino});
                 if (it != seen_.end()) {
-                    entries.push_back({name, it->second, EXT2_FT_REG_FILE});
+                    entries.push_back({name, it->second, special ? special->file_type : EXT2_FT_REG_FILE});
                     ++extra_links_[it->second];
                     ++summary.hardlinks;
                     continue;
@@ -180,10 +185,57 @@ private:
                     ++summary.symlinks_fast;
                 else if (fs_.has_inline_data() && target.size() <= capacity_)
                     ++summary.symlinks_inline;
+            } else if (special) {
+                const ext2_ino_t ino = E4I_TRY(allocate(dir, special->mode, false, path));
+                if (!options_.dry_run)
+                    E4I_TRY(write_special(ino, special->mode, st, path));
+                entries.push_back({name, ino, special->file_type});
+                if (st.st_nlink > 1)
+                    seen_[{st.st_dev, st.st_ino}] = ino;
+                ++summary.specials;
             } else {
                 ++summary.skipped;
             }
         }
+        return {};
+    }
+
+    struct SpecialKind {
+        std::uint16_t mode;  // LINUX_S_IF*
+        int file_type;       // EXT2_FT_*
+    };
+    // Devices, fifos and sockets: inodes without data, as mke2fs -d makes them.
+    static std::optional<SpecialKind> special_kind(mode_t mode) {
+        if (S_ISCHR(mode))
+            return SpecialKind{LINUX_S_IFCHR, EXT2_FT_CHRDEV};
+        if (S_ISBLK(mode))
+            return SpecialKind{LINUX_S_IFBLK, EXT2_FT_BLKDEV};
+        if (S_ISFIFO(mode))
+            return SpecialKind{LINUX_S_IFIFO, EXT2_FT_FIFO};
+        if (S_ISSOCK(mode))
+            return SpecialKind{LINUX_S_IFSOCK, EXT2_FT_SOCK};
+        return std::nullopt;
+    }
+
+    // A special inode: mode, owner and times as for a file, no data blocks and
+    // no flags (mke2fs -d sets neither EXTENTS_FL nor INLINE_DATA_FL on them).
+    // A device number goes into i_block the way the kernel's ext4_mknod
+    // stores it (ext4_set_inode_rdev): the old 16-bit form in i_block[0] when
+    // major and minor each fit in a byte, else the new form in i_block[1].
+    Result<void> write_special(ext2_ino_t ino, std::uint16_t type, const struct stat& st, const std::string& path) {
+        auto raw = fresh_inode(fs_, static_cast<std::uint16_t>(type | (st.st_mode & 07777)), attrs_of(st), 1);
+        auto* inode = reinterpret_cast<struct ext2_inode_large*>(raw.data());
+        if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+            const std::uint32_t maj = major(st.st_rdev), min = minor(st.st_rdev);
+            if (maj < 256 && min < 256)
+                inode->i_block[0] = ext2fs_cpu_to_le32(maj << 8 | min);
+            else
+                inode->i_block[1] = ext2fs_cpu_to_le32((min & 0xff) | (maj << 8) | ((min & ~0xffu) << 12));
+        }
+        errcode_t err = ext2fs_write_inode_full(fs_.raw(), ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
+                                                static_cast<int>(raw.size()));
+        if (err)
+            return std::unexpected(fs_.error(err, "writing inode", path));
         return {};
     }
 
@@ -317,13 +369,15 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
         if (lstat(path.c_str(), &st) != 0)
             return std::unexpected(errno_error(errno, "reading", path, image));
         dir_bytes += dirent_rec_len(n.size());
-        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) && !S_ISCHR(st.st_mode) &&
+            !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
             continue;
         ++needs.inodes;
         const auto size = static_cast<std::uint64_t>(st.st_size);
         if (S_ISDIR(st.st_mode))
             E4I_TRY(estimate_tree(path, capacity, block_size, needs, image));
-        else if (size > capacity && !(S_ISLNK(st.st_mode) && size < od::i_block_size))
+        else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && size > capacity &&
+                 !(S_ISLNK(st.st_mode) && size < od::i_block_size))
             needs.blocks += (size + block_size - 1) / block_size + 1;
     }
     if (dir_bytes > capacity)
@@ -432,6 +486,8 @@ std::string tree_summary_text(const TreeSummary& s, bool dry_run) {
         s.symlinks_inline, s.symlinks_fast);
     if (s.hardlinks)
         out += fmt::format(", {} hard links", s.hardlinks);
+    if (s.specials)
+        out += fmt::format(", {} special files", s.specials);
     if (s.skipped)
         out += fmt::format("; skipped {} special files", s.skipped);
     return out + "\n";

@@ -215,8 +215,13 @@ void classify(InlineLayout& l, bool fs_has_inline_data) {
         l.type == FileType::regular || l.type == FileType::directory || l.type == FileType::symlink;
     if (l.inline_flag()) {
         l.storage = Storage::inline_data;
-        l.storage_reason = fmt::format("EXT4_INLINE_DATA_FL is set: {} bytes in use of a capacity of {}",
-                                       l.inline_size, l.capacity);
+        // The kernel counts the 60 bytes of i_block as in use for any inline
+        // inode (ext4_get_inline_size: EXT4_MIN_INLINE_DATA_SIZE plus the
+        // system.data value), however small i_size is: say so where it shows.
+        const bool i_block_only = l.inline_size == od::i_block_size && l.size < od::i_block_size;
+        l.storage_reason = fmt::format("EXT4_INLINE_DATA_FL is set: {} bytes in use{} of a capacity of {}",
+                                       l.inline_size, i_block_only ? " (i_block is always in use)" : "",
+                                       l.capacity);
         return;
     }
     std::string why_not;

@@ -4,6 +4,7 @@
 namespace e4inline::cli {
 
 extern const Command inspect_command;
+extern const Command list_command;
 extern const Command cat_command;
 extern const Command create_command;
 extern const Command convert_command;
@@ -16,6 +17,7 @@ extern const Command stress_command;
 std::span<const Command* const> commands() {
     static const Command* const all[] = {
         &inspect_command,
+        &list_command,
         &cat_command,
         &create_command,
         &convert_command,

@@ -23,12 +23,13 @@ struct TreeSummary {
     std::uint64_t dirs = 0, dirs_inline = 0;
     std::uint64_t symlinks = 0, symlinks_inline = 0, symlinks_fast = 0;
     std::uint64_t hardlinks = 0;
-    std::uint64_t skipped = 0;   // devices, fifos, sockets
+    std::uint64_t specials = 0;  // devices, fifos, sockets
+    std::uint64_t skipped = 0;   // anything else lstat can report (none on Linux today)
     std::uint64_t bytes = 0;     // regular file content
 };
 
-// Copy the tree under SOURCE_DIR (regular files, directories, symlinks, with
-// modes, owners and times; hard links kept) into directory INTO of the image.
+// Copy the tree under SOURCE_DIR (regular files, directories, symlinks,
+// devices, fifos and sockets, with modes, owners and times; hard links kept) into directory INTO of the image.
 // Data that does not fit inline goes to extents.
 Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_dir, const std::string& into,
                                     const TreeOptions& options);

@@ -32,6 +32,7 @@ $E create "$base" /small --size 10 >/dev/null
 check "the starting image is clean" fsck_clean "$base"
 mkdir -p "$T/tree/sub"; printf 'one' >"$T/tree/a"; printf 'two' >"$T/tree/sub/b"
 ln -s "$(printf 'L%.0s' $(seq 70))" "$T/tree/long-link"
+mkfifo "$T/tree/fifo"   # --from-dir copies special files too
 pattern_file "$T/src100" 100 3
 cat >"$T/manifest" <<EOF
 /m/a file 30
@@ -91,7 +92,8 @@ faults "create growing the parent into system.data" 'reads /g/new "$T/src100"' \
 faults "create growing the parent into a block" 'reads /h/new "$T/src100"' \
     '$E create "$img" /h/new --from "$T/src100"'
 faults "create with parents" 'reads /p/q/r "$T/src100"' '$E create "$img" /p/q/r --from "$T/src100" -p'
-faults "create --from-dir" 'reads /copy/a "$T/one" && $E inspect "$img" /copy/long-link >/dev/null' \
+faults "create --from-dir" 'reads /copy/a "$T/one" && $E inspect "$img" /copy/long-link >/dev/null &&
+    $E inspect "$img" /copy/fifo | grep -q "^Type: fifo"' \
     '$E create "$img" --from-dir "$T/tree" --into /copy -p'
 faults "create --manifest" 'clean && $E inspect "$img" /m/d/s >/dev/null' '$E create "$img" --manifest "$T/manifest"'
 faults "convert to extents" 'clean && $E inspect "$img" /seed | grep -q "^Storage: extents"' \

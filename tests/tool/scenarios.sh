@@ -14,12 +14,24 @@ scenario() {
     expect_output "$name" "$exp/$name.out" "$T/$name.actual"
 }
 
+# root_owned IMAGE PATH...: make the files owner and group 0, as they are when
+# root builds the image. mke2fs -d and debugfs write give an inode the owner of
+# its source file, so as another user the expected outputs (UID: 0) would not
+# hold; the change is made only then, so a run as root tests the images as built.
+root_owned() {
+    [ "$(id -u)" = 0 ] && return 0
+    img=$1; shift
+    for p in "$@"; do printf 'sif %s uid 0\nsif %s gid 0\n' "$p" "$p"; done >"$T/own.cmd"
+    debugfs -w -f "$T/own.cmd" "$img" >/dev/null 2>&1
+}
+
 # one_file_image NAME SIZE [mke2fs options]: an image holding only /f.
 one_file_image() {
     name=$1; mkdir -p "$T/src-$name"
     pattern_file "$T/src-$name/f" "$2"
     shift 2
     mke2fs -q -F -t ext4 -O inline_data -E root_owner=0:0 "$@" -d "$T/src-$name" "$T/$name.img" 4M >/dev/null 2>&1
+    root_owned "$T/$name.img" /f
 }
 
 for n in 0 1 59 60 61 128 129; do
@@ -44,6 +56,7 @@ for n in 59 60 100; do
     mkdir -p "$T/src-link$n"
     ln -s "$(awk -v n=$n 'BEGIN { for (i = 0; i < n; i++) printf "%c", 97 + i % 26 }')" "$T/src-link$n/l"
     mke2fs -q -F -t ext4 -O inline_data -E root_owner=0:0 -d "$T/src-link$n" "$T/link$n.img" 4M >/dev/null 2>&1
+    root_owned "$T/link$n.img" /l
     scenario inspect-symlink-$n "$E4INLINE" inspect "$T/link$n.img" /l
     scenario cat-symlink-$n "$E4INLINE" cat "$T/link$n.img" /l
 done
@@ -51,6 +64,7 @@ done
 # A directory with one entry, made by mke2fs -d.
 mkdir -p "$T/src-dir/d" && echo hello >"$T/src-dir/d/a"
 mke2fs -q -F -t ext4 -O inline_data -E root_owner=0:0 -d "$T/src-dir" "$T/dir.img" 4M >/dev/null 2>&1
+root_owned "$T/dir.img" /d /d/a
 scenario inspect-dir-one-entry "$E4INLINE" inspect "$T/dir.img" /d
 
 # A directory with several entries, made by a debugfs script so that inode
@@ -61,6 +75,7 @@ mkimg "$T/dbg.img" 4M
 : >"$T/empty"
 { echo "mkdir d"; for i in a bb ccc; do echo "write $T/empty d/$i"; done; } >"$T/dbg.cmd"
 debugfs -w -f "$T/dbg.cmd" "$T/dbg.img" >/dev/null 2>&1
+root_owned "$T/dbg.img" /d /d/a /d/bb /d/ccc
 scenario inspect-dir-three-entries "$E4INLINE" inspect --hex "$T/dbg.img" /d
 scenario inspect-json-dir "$E4INLINE" inspect --json "$T/dbg.img" /d
 
