@@ -69,6 +69,27 @@ check "e2undo restores the convert at the recorded offset" [ $? = 0 ]
 check "after e2undo the file is in extents again" grep -q '"storage": "extents"' "$T/json"
 check "e2fsck is clean after e2undo" fsck_clean "$at"
 
+# Another filesystem in the same file, ending before ours (in its first
+# MiB), mounted through a loop device with that window: it does not make
+# ours mounted, and the whole-file write of it is still refused.
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && grep -qw ext2 /proc/filesystems &&
+    mke2fs -q -F -t ext2 -E nodiscard "$img" 1M >/dev/null 2>&1; then
+    mkdir -p "$T/mnt0"
+    if mount -o loop,ro,sizelimit=$off "$img" "$T/mnt0" 2>"$T/err"; then
+        on_exit "umount '$T/mnt0'"
+        "$E4INLINE" create "$at" /beside-a-mount >/dev/null 2>"$T/err"
+        check "a mount of the first MiB does not block a write after it" [ $? = 0 ]
+        expect_error "but a write to the first MiB's filesystem is refused" 8 "filesystem is mounted on $T/mnt0" \
+            "$E4INLINE" create "$img" /refused
+        umount "$T/mnt0"
+        check "e2fsck is clean after the write beside the mount" fsck_clean "$at"
+    else
+        skip "a mount of another window of the file" "$(head -1 "$T/err")"
+    fi
+else
+    skip "a mount of another window of the file" "needs root, losetup and ext2"
+fi
+
 expect_error "a missing image reads 'while opening IMAGE'" 8 \
     "^e4inline: No such file or directory while opening $T/nothere.img?offset=$off\$" \
     "$E4INLINE" cat "$T/nothere.img?offset=$off" /f
