@@ -104,7 +104,7 @@ Target resolve_in(e4inline::Filesystem* f, const char* spec) {
     return {f, std::move(*ref), 0};
 }
 
-// The same for a write: the handle must be writable, unless FLAGS ask for
+// The handle's filesystem for a write: it must be writable, unless FLAGS ask for
 // a dry run (the tool opens read-only for one).
 e4inline::Filesystem* live_writer(e4i_fs* fs, const char* entry, int flags) {
     e4inline::Filesystem* f = live(fs, entry);
