@@ -267,7 +267,7 @@ Result<std::vector<ext2_ino_t>> all_inodes(const Filesystem& fs) {
     if (!raw_fs->inode_map) {
         errcode_t err = ext2fs_read_inode_bitmap(raw_fs);
         if (err)
-            return std::unexpected(fs.error(err, "reading the inode bitmap"));
+            return std::unexpected(fs.error(err, "reading the inode bitmap of"));
     }
     std::vector<ext2_ino_t> out;
     for (ext2_ino_t ino = EXT2_FIRST_INO(raw_fs->super); ino <= raw_fs->super->s_inodes_count; ++ino)

@@ -22,12 +22,17 @@ std::string Error::message() const {
     if (!op.empty()) {
         text += " while ";
         text += op;
+        // "while reading inode <12> in disk.img", but "while opening
+        // disk.img": the image is the object when there is no other.
         if (!object.empty()) {
             text += ' ';
             text += object;
-        }
-        if (!image.empty()) {
-            text += " in ";
+            if (!image.empty()) {
+                text += " in ";
+                text += image;
+            }
+        } else if (!image.empty()) {
+            text += ' ';
             text += image;
         }
     } else {

@@ -193,7 +193,8 @@ Result<void> commit(Staged* s) {
         std::vector<std::uint8_t> final_super(unit);
         if (errcode_t err = read_through(s, unit, unit, final_super.data()))
             return std::unexpected(ext2_error(err, "reading the superblock of", {}, st.image));
-        E4I_TRY(write_undo_file(st.undo_path, saved, final_super, st.image, [&] { return commit_step(st); }));
+        E4I_TRY(write_undo_file(st.undo_path, saved, final_super, st.fs_offset, st.image,
+                                [&] { return commit_step(st); }));
     }
     std::size_t written = 0;
     Result<void> result;

@@ -21,7 +21,11 @@ namespace {
 constexpr char undo_magic[8] = {'E', '2', 'U', 'N', 'D', 'O', '0', '2'};
 constexpr std::size_t hdr_size = 512;
 constexpr std::size_t hdr_num_keys = 8, hdr_super_offset = 16, hdr_key_offset = 24, hdr_block_size = 32,
-                      hdr_fs_block_size = 36, hdr_sb_crc = 40, hdr_state = 44, hdr_crc = 508;
+                      hdr_fs_block_size = 36, hdr_sb_crc = 40, hdr_state = 44, hdr_f_compat = 48,
+                      hdr_fs_offset = 64, hdr_crc = 508;
+// f_compat: the header's fs_offset says where the filesystem starts in the
+// device; e2undo then applies it unless given -o.
+constexpr std::uint32_t compat_fs_offset = 1;
 constexpr std::uint32_t state_finished = 1;
 constexpr std::uint32_t key_block_magic = 0xCADECADE;
 constexpr std::size_t key_size = 16;
@@ -114,7 +118,8 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
 }
 
 Result<void> write_undo_file(const std::string& path, const std::vector<SavedRange>& saved,
-                             const std::vector<std::uint8_t>& final_super, const std::string& image,
+                             const std::vector<std::uint8_t>& final_super, std::uint64_t fs_offset,
+                             const std::string& image,
                              const std::function<Result<void>()>& step) {
     // Split the saved ranges into keys no longer than e2undo accepts.
     struct Key {
@@ -181,6 +186,10 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
     put_le(hdr.data() + hdr_fs_block_size, undo_unit, 4);
     put_le(hdr.data() + hdr_sb_crc, sb_crc, 4);
     put_le(hdr.data() + hdr_state, state_finished, 4);
+    if (fs_offset) {
+        put_le(hdr.data() + hdr_f_compat, compat_fs_offset, 4);
+        put_le(hdr.data() + hdr_fs_offset, fs_offset, 8);
+    }
     put_le(hdr.data() + hdr_crc, crc32c(hdr.data(), hdr_size - 4), 4);
     if (fsync(tmp.fd) != 0)
         return fail(errno, "syncing undo file");

@@ -28,7 +28,9 @@ struct Error {
     std::string object;    // path or <ino>; may be empty
     std::string image;     // image or device; may be empty
 
-    // "<reason> while <op> <object> in <image>"
+    // "<reason> while <op> <object> in <image>", or "<reason> while <op>
+    // <image>" when there is no object; without an op,
+    // "<image>: <object>: <reason>".
     std::string message() const;
     int exit_code() const { return static_cast<int>(exit); }
 };

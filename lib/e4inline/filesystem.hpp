@@ -23,7 +23,10 @@ struct OpenOptions {
     // Read through O_DIRECT (the device as it is on disk, not the page cache).
     bool direct_io = false;
     // 0: the filesystem is the whole image (or starts at its ?offset=N);
-    // N >= 1: it is in the image's partition N, found in its partition table.
+    // N >= 1: it is in the image's partition N, found in its partition table
+    // by libblkid (GPT, MBR with logical partitions from 5, ...). Refused
+    // together with ?offset=, and when the filesystem is larger than the
+    // partition.
     unsigned partition = 0;
 
     // How every write command opens: read-only for --dry-run (so a dry run
@@ -101,8 +104,20 @@ private:
     std::vector<int> lock_fds_;  // a writer's locks (see open)
 };
 
-// Whether IMAGE (an image file or a device) is mounted, directly or through a
-// loop device. Returns the mount point when it is.
+// An image as the user names it, e2fsprogs-style: PATH or PATH?OPTIONS, the
+// options unix_io's (KEY=VALUE joined by '&'), of which offset=N says where
+// in the file or device the filesystem starts (in bytes; 0x... and 0...
+// read as by strtoull). A bad offset is a usage error.
+struct ImageSpec {
+    std::string path;
+    std::string io_options;  // what follows the '?', for ext2fs_open2
+    std::uint64_t offset = 0;
+};
+Result<ImageSpec> parse_image_spec(const std::string& image);
+
+// Whether IMAGE (an image file or a device, with its ?offset=) is mounted,
+// directly or through a loop device whose window overlaps the filesystem at
+// that offset. Returns the mount point when it is.
 Result<std::string> mounted_at(const std::string& image);
 
 }  // namespace e4inline

@@ -22,6 +22,7 @@
 //   count     print how many of each were made, to standard error
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ namespace e4inline {
 struct StageState {
     std::string image;
     std::string undo_path;          // where to write the undo file; empty for none
+    std::uint64_t fs_offset = 0;    // where the filesystem starts in the image (?offset=, a partition)
     unsigned writes = 0, allocs = 0, commit_steps = 0;
 };
 

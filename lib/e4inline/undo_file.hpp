@@ -42,9 +42,14 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
 // Write PATH atomically (a temporary file in the same directory, fsync, then
 // rename): the saved ranges and FINAL_SUPER, the 1024 superblock bytes the
 // image will hold after the write, which e2undo compares with the image
-// before it replays. STEP is called before each write (fault injection).
+// before it replays. The saved offsets are the filesystem's; a filesystem
+// FS_OFFSET bytes into the image (?offset=, a partition) has that recorded
+// in the header (e2undo's fs_offset feature), so `e2undo FILE IMAGE`, with
+// IMAGE the plain path, replays at the right place. STEP is called before
+// each write (fault injection).
 Result<void> write_undo_file(const std::string& path, const std::vector<SavedRange>& saved,
-                             const std::vector<std::uint8_t>& final_super, const std::string& image,
+                             const std::vector<std::uint8_t>& final_super, std::uint64_t fs_offset,
+                             const std::string& image,
                              const std::function<Result<void>()>& step);
 
 }  // namespace e4inline

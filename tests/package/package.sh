@@ -151,6 +151,19 @@ LD_LIBRARY_PATH=$libdir "$T/prog" "$T/a.img" /hello >"$T/prog.out" 2>&1
 printf 'version %s\nhello from an inline file\njson has inline_size\n' "$version" >"$T/prog.expected"
 expect_output "the C program reads an inline file through the installed library" "$T/prog.expected" "$T/prog.out"
 
+# Every function of the C API (tests/tool/capi_full.c) through the .deb's
+# library: it writes, commits and reads back a fresh image.
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror -o "$T/capi-full" "$E4I_SRCDIR/tests/tool/capi_full.c" \
+    $(pc --cflags --libs e4inline) >"$T/cc-full.log" 2>&1
+check "tests/tool/capi_full.c builds against the packages" [ $? = 0 ]
+sed 's/^/# /' "$T/cc-full.log" | head -20
+mkimg "$T/w.img" 8M
+LD_LIBRARY_PATH=$libdir "$T/capi-full" "$T/w.img" >"$T/capi-full.out" 2>&1
+check "every C API function returns what it should through the packaged library" [ $? = 0 ]
+grep UNEXPECTED -A1 "$T/capi-full.out" | sed 's/^/# /'
+check "e2fsck -fn: the image the packaged C API wrote is clean" fsck_clean "$T/w.img"
+
 # Every installed header compiles in C++ with the module's flags and its
 # cxxstd variable (the standard the C++ headers need).
 cxxstd=$(pc --variable=cxxstd e4inline)

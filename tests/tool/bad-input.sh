@@ -11,7 +11,7 @@ mke2fs -q -F -t ext4 -O ^inline_data -d "$T/src" "$T/plain.img" 4M >/dev/null 2>
 
 expect_error "not an ext4 image" 8 "random.img" "$E4INLINE" inspect "$T/random.img" /d/file
 expect_error "truncated image" 8 "truncated.img" "$E4INLINE" cat "$T/truncated.img" /d/file
-expect_error "missing image" 8 "No such file or directory while opening" "$E4INLINE" inspect "$T/nothere.img" /x
+expect_error "missing image" 8 "^e4inline: No such file or directory while opening $T/nothere.img$" "$E4INLINE" inspect "$T/nothere.img" /x
 expect_error "directory as image" 8 "is a directory" "$E4INLINE" inspect "$T" /x
 expect_error "missing path" 8 "good.img: /d/missing: no such file" "$E4INLINE" inspect "$T/good.img" /d/missing
 expect_error "missing parent" 8 "/nope/file" "$E4INLINE" cat "$T/good.img" /nope/file
