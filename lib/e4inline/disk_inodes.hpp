@@ -71,16 +71,23 @@ public:
     std::uint64_t bytes() const { return size_; }
 
 private:
-    friend Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
-                                                     std::vector<ext2_ino_t> inos);
+    friend Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2_ino_t> inos);
+    friend Result<void> read_inode_tables(const DirectReader& reader, InodeTableImage& image);
     const Filesystem* fs_ = nullptr;
     std::shared_ptr<std::uint8_t> buf_;
     std::size_t size_ = 0;
+    std::vector<DirectRead> reads_;  // what read_inode_tables() reads
     // Per group, per block of its inode table: the offset in buf_, or -1.
     std::vector<std::vector<std::int64_t>> block_at_;
 };
 
-// The runs of inode-table blocks holding INOS, all submitted at once.
+// The runs of inode-table blocks holding INOS, all submitted at once. In
+// two steps for a caller that reads under a freeze: plan_inode_tables()
+// works out the reads and allocates the buffer, touching every page of it
+// (so that no page fault is left for the read), read_inode_tables(READER,
+// IMAGE) then only reads; the image is looked up once read.
+Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2_ino_t> inos);
+Result<void> read_inode_tables(const DirectReader& reader, InodeTableImage& image);
 Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
                                           std::vector<ext2_ino_t> inos);
 
