@@ -81,6 +81,16 @@ fi
 "$E4INLINE" crosscheck --no-checkpoint --json "$M" >"$T/json2" 2>&1; rc=$?
 check "--no-checkpoint: all equal, checkpoint false, checkpoint_ms 0" \
     sh -c "[ $rc -eq 0 ] && grep -q '\"checkpoint\": false' '$T/json2' && grep -q '\"checkpoint_ms\": 0' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
+# The blocks of directories are planned before the freeze from their inodes
+# then; a directory that grows in between must be read again, not from the plan.
+mkdir "$M/grow" && for i in $(seq 100); do : >"$M/grow/first-entry-$i"; done
+E4I_DEBUG_TIMING=1 E4INLINE_TEST_BEFORE_FREEZE="for i in \$(seq 300); do : >'$M/grow/later-entry-'\$i; done" \
+    "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
+check "a directory grown between the plan and the freeze: all equal, its blocks read again under the freeze" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^all equal$' '$T/out' && grep -q ', [1-9][0-9]* more directories ' '$T/out' &&
+           grep -q '^[1-9][0-9]* changed while checking' '$T/out'"
+[ $rc -eq 0 ] || diag "$(cat "$T/out")"
+rm -rf "$M/grow"
 "$E4INLINE" crosscheck --no-io-uring --json "$M" >"$T/json2" 2>&1; rc=$?
 check "--no-io-uring: the same with preads (exit 0, io_uring false)" \
     sh -c "[ $rc -eq 0 ] && grep -q '\"io_uring\": false' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
