@@ -229,8 +229,7 @@ Result<void> DirectReader::read(std::span<const DirectRead> reads) const {
     return {};
 }
 
-Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
-                                          std::vector<ext2_ino_t> inos) {
+Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2_ino_t> inos) {
     // 1 MiB reads with 4 KiB blocks: large enough that the per-request cost
     // vanishes, several of them in flight.
     constexpr std::uint64_t max_run = 256;
@@ -243,7 +242,10 @@ Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectRead
     image.buf_ = std::shared_ptr<std::uint8_t>(aligned_buffer(bs, image.size_).release(), &std::free);
     if (!image.buf_)
         return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
-    std::vector<DirectRead> reads;
+    // Fault every page in now: done by the read, it costs as much as the
+    // copy (25 MB for 100,000 inodes) and happens while frozen.
+    std::memset(image.buf_.get(), 0, image.size_);
+    std::vector<DirectRead>& reads = image.reads_;
     reads.reserve(runs.size());
     const std::uint64_t ipg = fs.raw()->super->s_inodes_per_group;
     image.block_at_.resize(fs.raw()->group_desc_count);
@@ -258,7 +260,20 @@ Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectRead
             blocks[run.first_block_in_table + b] = static_cast<std::int64_t>(at + b * bs);
         at += run.count * bs;
     }
-    E4I_TRY(reader.read(reads));
+    return image;
+}
+
+Result<void> read_inode_tables(const DirectReader& reader, InodeTableImage& image, std::span<const DirectRead> also) {
+    image.reads_.insert(image.reads_.end(), also.begin(), also.end());
+    E4I_TRY(reader.read(image.reads_));
+    image.reads_.clear();
+    return {};
+}
+
+Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
+                                          std::vector<ext2_ino_t> inos) {
+    InodeTableImage image = E4I_TRY(plan_inode_tables(fs, std::move(inos)));
+    E4I_TRY(read_inode_tables(reader, image));
     return image;
 }
 
@@ -318,8 +333,7 @@ Result<std::optional<std::vector<DirPiece>>> directory_extents(const Filesystem&
 
 }  // namespace
 
-Result<std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>>>
-read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::span<const RawDirectory> dirs) {
+Result<DirectoryBlocks> plan_directory_blocks(const Filesystem& fs, std::span<const RawDirectory> dirs) {
     const std::uint64_t bs = fs.block_size();
     std::vector<std::pair<ext2_ino_t, std::vector<DirPiece>>> mapped;
     std::uint64_t total = 0;
@@ -331,28 +345,39 @@ read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::spa
             total += p.count;
         mapped.emplace_back(d.ino, std::move(*pieces));
     }
-    AlignedBuffer buf = aligned_buffer(bs, total * bs);
-    if (!buf)
+    DirectoryBlocks out;
+    out.block_size = bs;
+    out.buf = std::shared_ptr<std::uint8_t>(aligned_buffer(bs, total * bs).release(), &std::free);
+    if (!out.buf)
         return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading directory blocks"));
-    std::vector<DirectRead> reads;
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // per directory: first block in buf, blocks
     std::uint64_t at = 0;
     for (const auto& [ino, pieces] : mapped) {
         const std::uint64_t first = at;
         for (const auto& p : pieces) {
-            reads.push_back({p.physical * bs, static_cast<std::size_t>(p.count * bs), buf.get() + at * bs});
+            out.reads.push_back({p.physical * bs, static_cast<std::size_t>(p.count * bs), out.buf.get() + at * bs});
             at += p.count;
         }
-        spans.emplace_back(first, at - first);
-    }
-    E4I_TRY(reader.read(reads));
-    std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>> out;
-    out.reserve(mapped.size());
-    for (std::size_t i = 0; i < mapped.size(); ++i) {
-        const std::uint8_t* from = buf.get() + spans[i].first * bs;
-        out.emplace(mapped[i].first, std::vector<std::uint8_t>(from, from + spans[i].second * bs));
+        out.inos.push_back(ino);
+        out.spans.emplace_back(first, at - first);
     }
     return out;
+}
+
+std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>> DirectoryBlocks::take() const {
+    std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>> out;
+    out.reserve(inos.size());
+    for (std::size_t i = 0; i < inos.size(); ++i) {
+        const std::uint8_t* from = buf.get() + spans[i].first * block_size;
+        out.emplace(inos[i], std::vector<std::uint8_t>(from, from + spans[i].second * block_size));
+    }
+    return out;
+}
+
+Result<std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>>>
+read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::span<const RawDirectory> dirs) {
+    const DirectoryBlocks plan = E4I_TRY(plan_directory_blocks(fs, dirs));
+    E4I_TRY(reader.read(plan.reads));
+    return plan.take();
 }
 
 Result<InodeTableFloor> time_inode_table_read(const Filesystem& fs, const std::string& device) {

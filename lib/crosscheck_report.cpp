@@ -97,6 +97,10 @@ nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     j["total_ms"] = r.total_ms;
     j["method"] = r.method;
     j["io_uring"] = r.io_uring;
+    j["freeze_ioctl_ms"] = r.freeze_ioctl_ms;
+    j["thaw_ioctl_ms"] = r.thaw_ioctl_ms;
+    j["checkpoint"] = r.checkpoint;
+    j["checkpoint_ms"] = r.checkpoint_ms;
     const auto& c = r.counts;
     j["counts"] = {{"inodes", c.files},          {"regular", c.regular},   {"directories", c.directories},
                    {"symlinks", c.symlinks},     {"inline", c.inline_files}, {"bytes", c.bytes},

@@ -36,12 +36,13 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
                                       {"prewarm", no_argument, nullptr, 'p'},
                                       {"walk-frozen", no_argument, nullptr, 'W'},
                                       {"no-io-uring", no_argument, nullptr, 'U'},
+                                      {"no-checkpoint", no_argument, nullptr, 'C'},
                                       {"floor", no_argument, nullptr, 'F'},
                                       {"help", no_argument, nullptr, 'h'},
                                       {nullptr, 0, nullptr, 0}};
     optind = 1;
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:pWUFh", longopts, nullptr)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:pWUCFh", longopts, nullptr)) != -1;) {
         switch (c) {
         case 'j': json = true; break;
         case 'n': options.freeze = false; break;
@@ -55,6 +56,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
         case 'p': options.prewarm = true; break;
         case 'W': options.walk_frozen = true; break;
         case 'U': options.io_uring = false; break;
+        case 'C': options.checkpoint = false; break;
         case 'F': floor = true; break;
         case 't': {
             char* end = nullptr;
@@ -126,7 +128,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
 extern const Command crosscheck_command{
     "crosscheck",
     "[--json] [--no-freeze] [--inline-only] [--max-freeze S] [--prewarm] [--threads N] [--walk-frozen]\n"
-    "       [--no-io-uring] MOUNTPOINT [PATH...]\n"
+    "       [--no-io-uring] [--no-checkpoint] MOUNTPOINT [PATH...]\n"
     "       e4inline crosscheck [--json] --floor MOUNTPOINT\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
     "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
@@ -137,6 +139,7 @@ extern const Command crosscheck_command{
     "  -p, --prewarm         with --walk-frozen: read everything once before freezing\n"
     "  -W, --walk-frozen     the old way: read the kernel's whole view while frozen (longer freeze)\n"
     "  -U, --no-io-uring     read the device with preads, not io_uring\n"
+    "  -C, --no-checkpoint   leave the journal to FIFREEZE (no EXT4_IOC_CHECKPOINT before it)\n"
     "  -F, --floor           only time an O_DIRECT read of the inode-table blocks in use\n"
     "  -t, --threads N       read the kernel's view with N threads (default 2)\n"
     "  -M, --manifest FILE   compare IMAGE offline against a manifest made by `e4inline snapshot`\n",

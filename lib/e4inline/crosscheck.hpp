@@ -35,6 +35,9 @@ struct CrosscheckOptions {
     // freeze and proved unchanged under it (see crosscheck()).
     bool walk_frozen = false;
     bool io_uring = true;      // batch the device reads with io_uring when available
+    // Checkpoint the journal (EXT4_IOC_CHECKPOINT) right before the freeze,
+    // where the kernel has it, so that FIFREEZE has little left to flush.
+    bool checkpoint = true;
     // Testing hook: run after the kernel's view was first read and before
     // the freeze, the window this way of checking opens (the test changes
     // the image behind the kernel's back there).
@@ -85,7 +88,10 @@ struct CrosscheckReport {
     std::string backing_file;  // empty unless the device is a loop device
     std::string uuid;
     bool frozen = false;       // false with --no-freeze (syncfs)
-    double freeze_ms = 0;      // how long the filesystem was frozen
+    double freeze_ms = 0;      // how long the filesystem was frozen (FIFREEZE called to FITHAW returned)
+    double freeze_ioctl_ms = 0, thaw_ioctl_ms = 0;  // of that, the two ioctls alone
+    bool checkpoint = false;   // the journal was checkpointed before the freeze (EXT4_IOC_CHECKPOINT)
+    double checkpoint_ms = 0;  // how long that took (new journal handles wait meanwhile)
     double total_ms = 0;       // the whole check
     std::string method;        // "revalidate" (default) or "walk-frozen"
     bool io_uring = false;     // the device was read through io_uring

@@ -71,16 +71,26 @@ public:
     std::uint64_t bytes() const { return size_; }
 
 private:
-    friend Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
-                                                     std::vector<ext2_ino_t> inos);
+    friend Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2_ino_t> inos);
+    friend Result<void> read_inode_tables(const DirectReader& reader, InodeTableImage& image,
+                                          std::span<const DirectRead> also);
     const Filesystem* fs_ = nullptr;
     std::shared_ptr<std::uint8_t> buf_;
     std::size_t size_ = 0;
+    std::vector<DirectRead> reads_;  // what read_inode_tables() reads
     // Per group, per block of its inode table: the offset in buf_, or -1.
     std::vector<std::vector<std::int64_t>> block_at_;
 };
 
-// The runs of inode-table blocks holding INOS, all submitted at once.
+// The runs of inode-table blocks holding INOS, all submitted at once. In
+// two steps for a caller that reads under a freeze: plan_inode_tables()
+// works out the reads and allocates the buffer, touching every page of it
+// (so that no page fault is left for the read), read_inode_tables(READER,
+// IMAGE) then only reads; the image is looked up once read.
+Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2_ino_t> inos);
+// ALSO: more reads submitted in the same batch (planned directory blocks).
+Result<void> read_inode_tables(const DirectReader& reader, InodeTableImage& image,
+                               std::span<const DirectRead> also = {});
 Result<InodeTableImage> read_inode_tables(const Filesystem& fs, const DirectReader& reader,
                                           std::vector<ext2_ino_t> inos);
 
@@ -94,6 +104,17 @@ struct RawDirectory {
 };
 Result<std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>>>
 read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::span<const RawDirectory> dirs);
+// The same in two steps: the reads planned (from inodes read before a
+// freeze), submitted by the caller (with the inode tables), then taken.
+struct DirectoryBlocks {
+    std::shared_ptr<std::uint8_t> buf;
+    std::vector<DirectRead> reads;
+    std::vector<ext2_ino_t> inos;  // the directories mapped, in order
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // per directory: first block in buf, blocks
+    std::uint64_t block_size = 0;
+    std::unordered_map<ext2_ino_t, std::vector<std::uint8_t>> take() const;
+};
+Result<DirectoryBlocks> plan_directory_blocks(const Filesystem& fs, std::span<const RawDirectory> dirs);
 
 // The floor crosscheck's frozen time is measured against: every inode-table
 // block in use (up to the last inode initialised in each group, by

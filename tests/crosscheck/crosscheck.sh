@@ -62,6 +62,35 @@ grep -q "inline on disk" "$T/out" && ! grep -q " 0 inline on disk" "$T/out" && o
 "$E4INLINE" crosscheck --json "$M" >"$T/json" 2>&1; rc=$?
 check "--json: exit 0 and summary.equal true" sh -c "[ $rc -eq 0 ] && grep -q '\"equal\": true' '$T/json' && grep -q '\"frozen\": true' '$T/json'"
 check "--json: the default way reads before the freeze (method revalidate)" grep -q '"method": "revalidate"' "$T/json"
+# EXT4_IOC_CHECKPOINT is in Linux 5.13 and later: there it must be used.
+kv=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+if [ "${kv% *}" -gt 5 ] || { [ "${kv% *}" -eq 5 ] && [ "${kv#* }" -ge 13 ]; }; then
+    check "--json: the journal was checkpointed before the freeze (Linux $(uname -r))" \
+        grep -q '^  "checkpoint": true,$' "$T/json"
+else
+    check "--json: no checkpoint before Linux 5.13 (and no error)" grep -q '^  "checkpoint": false,$' "$T/json"
+fi
+if command -v python3 >/dev/null; then
+    check "--json: the frozen time covers both ioctls (freeze_ms >= freeze_ioctl_ms + thaw_ioctl_ms > 0)" \
+        python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(not (r["freeze_ioctl_ms"] > 0 and r["thaw_ioctl_ms"] > 0 and
+              r["freeze_ms"] >= r["freeze_ioctl_ms"] + r["thaw_ioctl_ms"]))' "$T/json"
+else
+    skip "--json: the frozen time covers both ioctls" "needs python3"
+fi
+"$E4INLINE" crosscheck --no-checkpoint --json "$M" >"$T/json2" 2>&1; rc=$?
+check "--no-checkpoint: all equal, checkpoint false, checkpoint_ms 0" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"checkpoint\": false' '$T/json2' && grep -q '\"checkpoint_ms\": 0' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
+# The blocks of directories are planned before the freeze from their inodes
+# then; a directory that grows in between must be read again, not from the plan.
+mkdir "$M/grow" && for i in $(seq 100); do : >"$M/grow/first-entry-$i"; done
+E4I_DEBUG_TIMING=1 E4INLINE_TEST_BEFORE_FREEZE="for i in \$(seq 300); do : >'$M/grow/later-entry-'\$i; done" \
+    "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
+check "a directory grown between the plan and the freeze: all equal, its blocks read again under the freeze" \
+    sh -c "[ $rc -eq 0 ] && grep -q '^all equal$' '$T/out' && grep -q ', [1-9][0-9]* more directories ' '$T/out' &&
+           grep -q '^[1-9][0-9]* changed while checking' '$T/out'"
+[ $rc -eq 0 ] || diag "$(cat "$T/out")"
+rm -rf "$M/grow"
 "$E4INLINE" crosscheck --no-io-uring --json "$M" >"$T/json2" 2>&1; rc=$?
 check "--no-io-uring: the same with preads (exit 0, io_uring false)" \
     sh -c "[ $rc -eq 0 ] && grep -q '\"io_uring\": false' '$T/json2' && grep -q '\"equal\": true' '$T/json2'"
