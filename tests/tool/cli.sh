@@ -156,5 +156,13 @@ usage_is "--seed -1 is refused" "not '-1'" "$E" stress --seed -1 --workload x /m
 "$E" stress --seed 18446744073709551615 --list >/dev/null 2>&1
 check "--seed 2^64-1 is taken" [ $? = 0 ]
 
+# ---- e4inline-vm -V: the version line of the e4inline it runs
+vm=$E4I_SRCDIR/misc/e4inline-vm
+for opt in -V --version; do
+    out=$(E4INLINE=$E bash "$vm" $opt 2>&1); rc=$?
+    check "e4inline-vm $opt exits 0" [ $rc = 0 ]
+    check "e4inline-vm $opt prints e4inline -V's line" [ "$out" = "$("$E" -V)" ]
+done
+
 check "e2fsck clean at the end" fsck_clean "$T/p"
 done_testing
