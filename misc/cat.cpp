@@ -1,6 +1,4 @@
 // e4inline cat: the exact bytes of a file or symlink target.
-#include <getopt.h>
-
 #include <iostream>
 
 #include "command.hpp"
@@ -10,25 +8,20 @@ namespace e4inline::cli {
 
 namespace {
 
+const option cat_options[] = {{"require-inline", no_argument, nullptr, 'r'}};
+
 int run_cat(const Command& self, int argc, char** argv) {
     bool require_inline = false;
-    static const option longopts[] = {{"require-inline", no_argument, nullptr, 'r'},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "rh", longopts, nullptr)) != -1;) {
-        switch (c) {
-        case 'r': require_inline = true; break;
-        case 'h': return print_help(self);
-        default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
-        }
-    }
-    if (argc - optind != 2)
-        return usage_error(self, "exactly an image and one path or <inode> are required");
-    const std::string image = argv[optind];
-    const std::string spec = argv[optind + 1];
-    auto fs = Filesystem::open(image);
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int, const char*) {
+        require_inline = true;  // -r, the only option
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
+    const std::string image = args.positional[0];
+    const std::string spec = args.positional[1];
+    auto fs = Filesystem::open(image, args.read_only());
     if (!fs)
         return report(fs.error());
     auto ref = fs->resolve(spec);
@@ -55,6 +48,13 @@ extern const Command cat_command{
     "write a file's or symlink's exact bytes (i_size of them) to standard output",
     "  -r, --require-inline  exit 1 unless the data is stored inline\n",
     run_cat,
+    cat_options,
+    2,
+    2,
+    true,
+    false,
+    "e4inline cat disk.img /etc/hostname\n"
+    "e4inline cat --require-inline disk.img '<12>' | od -c\n",
 };
 
 }  // namespace e4inline::cli

@@ -1,6 +1,5 @@
 // e4inline create: craft inline files, directories and symlinks, one at a time
 // or in bulk from a directory tree or a manifest.
-#include <getopt.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include "e4inline/create_manifest.hpp"
 #include "e4inline/create_tree.hpp"
 #include "e4inline/filesystem.hpp"
+#include "e4inline/text.hpp"
 
 namespace e4inline::cli {
 
@@ -27,6 +27,79 @@ bool parse_number(std::string_view s, T& out, int base = 10) {
         return false;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
     return ec == std::errc() && p == s.data() + s.size();
+}
+
+// A byte count as mke2fs takes sizes: digits, then optionally K, M or G
+// (either case, powers of 1024: 1k is 1024 bytes). No suffix means bytes.
+bool parse_size(std::string_view s, std::uint64_t& out) {
+    unsigned shift = 0;
+    if (!s.empty()) {
+        switch (s.back()) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        }
+        if (shift)
+            s.remove_suffix(1);
+    }
+    std::uint64_t n = 0;
+    if (!parse_number(s, n) || n > (UINT64_MAX >> shift))
+        return false;
+    out = n << shift;
+    return true;
+}
+
+// The --json documents (e4inline(8), JSON OUTPUT).
+nlohmann::ordered_json outcome_json(const std::string& image, const CreateRequest& req, const CreateOutcome& out,
+                                    bool dry_run) {
+    nlohmann::ordered_json j;
+    put_name(j, "image", image);
+    j["dry_run"] = dry_run;
+    put_name(j, "path", req.path);
+    // The type names of inspect's JSON (file_type_name), not the words of the text.
+    j["type"] = req.kind == NodeKind::regular ? "regular" : req.kind == NodeKind::directory ? "directory" : "symlink";
+    j["storage"] = storage_name(out.storage);
+    if (req.kind == NodeKind::regular)
+        j["size"] = req.data.size();
+    else if (req.kind == NodeKind::symlink)
+        j["size"] = req.target.size();
+    else
+        j["size"] = nullptr;
+    j["capacity"] = out.capacity;
+    j["inode"] = out.ino ? nlohmann::ordered_json(out.ino) : nlohmann::ordered_json();
+    nlohmann::ordered_json parents = nlohmann::ordered_json::array();
+    for (const auto& p : out.parents_made) {
+        nlohmann::ordered_json one;
+        put_name(one, "path", p);
+        parents.push_back(std::move(one));
+    }
+    j["parents_made"] = std::move(parents);
+    j["note"] = out.note.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(out.note);
+    return j;
+}
+
+nlohmann::ordered_json tree_json(const std::string& image, const std::string& from_dir, const std::string& into,
+                                 const std::string& manifest, const TreeSummary& s, bool dry_run) {
+    nlohmann::ordered_json j;
+    put_name(j, "image", image);
+    j["dry_run"] = dry_run;
+    if (!from_dir.empty()) {
+        put_name(j, "from_dir", from_dir);
+        put_name(j, "into", into);
+    } else {
+        put_name(j, "manifest", manifest);
+    }
+    j["files"] = s.files;
+    j["files_inline"] = s.files_inline;
+    j["dirs"] = s.dirs;
+    j["dirs_inline"] = s.dirs_inline;
+    j["symlinks"] = s.symlinks;
+    j["symlinks_inline"] = s.symlinks_inline;
+    j["symlinks_fast"] = s.symlinks_fast;
+    j["hardlinks"] = s.hardlinks;
+    j["skipped"] = s.skipped;
+    j["bytes"] = s.bytes;
+    return j;
 }
 
 void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_run) {
@@ -53,46 +126,47 @@ void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_
         std::cout << "note: " << out.note << '\n';
 }
 
+enum { opt_allow_extents = 256, opt_into, opt_from_dir, opt_manifest, opt_mtime, opt_pattern };
+
+const option create_options[] = {{"from", required_argument, nullptr, 'f'},
+                                 {"size", required_argument, nullptr, 's'},
+                                 {"pattern", required_argument, nullptr, opt_pattern},
+                                 {"mode", required_argument, nullptr, 'm'},
+                                 {"uid", required_argument, nullptr, 'u'},
+                                 {"gid", required_argument, nullptr, 'g'},
+                                 {"mtime", required_argument, nullptr, opt_mtime},
+                                 {"dir", no_argument, nullptr, 'd'},
+                                 {"symlink", required_argument, nullptr, 'l'},
+                                 {"parents", no_argument, nullptr, 'p'},
+                                 {"allow-extents", no_argument, nullptr, opt_allow_extents},
+                                 {"dry-run", no_argument, nullptr, 'n'},
+                                 {"json", no_argument, nullptr, 'j'},
+                                 {"undo", required_argument, nullptr, 'z'},
+                                 {"from-dir", required_argument, nullptr, opt_from_dir},
+                                 {"into", required_argument, nullptr, opt_into},
+                                 {"manifest", required_argument, nullptr, opt_manifest}};
+
 int run_create(const Command& self, int argc, char** argv) {
     CreateRequest req;
     TreeOptions tree;
     std::string from, pattern, undo_file, from_dir, manifest, into = "/";
-    bool have_size = false, dry_run = false;
+    bool have_size = false, dry_run = false, json = false;
     std::uint64_t size = 0;
-    enum { opt_allow_extents = 256, opt_dry_run, opt_into, opt_from_dir, opt_manifest, opt_mtime, opt_pattern };
-    static const option longopts[] = {{"from", required_argument, nullptr, 'f'},
-                                      {"size", required_argument, nullptr, 's'},
-                                      {"pattern", required_argument, nullptr, opt_pattern},
-                                      {"mode", required_argument, nullptr, 'm'},
-                                      {"uid", required_argument, nullptr, 'u'},
-                                      {"gid", required_argument, nullptr, 'g'},
-                                      {"mtime", required_argument, nullptr, opt_mtime},
-                                      {"dir", no_argument, nullptr, 'd'},
-                                      {"symlink", required_argument, nullptr, 'l'},
-                                      {"parents", no_argument, nullptr, 'p'},
-                                      {"allow-extents", no_argument, nullptr, opt_allow_extents},
-                                      {"dry-run", no_argument, nullptr, 'n'},
-                                      {"undo", required_argument, nullptr, 'z'},
-                                      {"from-dir", required_argument, nullptr, opt_from_dir},
-                                      {"into", required_argument, nullptr, opt_into},
-                                      {"manifest", required_argument, nullptr, opt_manifest},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "f:s:m:u:g:dl:pnz:h", longopts, nullptr)) != -1;) {
-        const std::string_view arg = optarg ? optarg : "";
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char* value) {
+        const std::string_view arg = value ? value : "";
         switch (c) {
-        case 'f': from = optarg; break;
+        case 'f': from = arg; break;
         case 's':
-            if (!parse_number(arg, size))
-                return usage_error(self, "--size needs a byte count");
+            if (!parse_size(arg, size))
+                return usage_error(self, "--size wants a byte count with an optional K, M or G suffix, not '" +
+                                             std::string(arg) + "'");
             have_size = true;
             break;
         case opt_pattern:
             if (arg.empty())
                 return usage_error(self, "--pattern needs at least one byte");
-            pattern = optarg;
+            pattern = arg;
             break;
         case 'm': {
             std::uint16_t m = 0;
@@ -119,35 +193,37 @@ int run_create(const Command& self, int argc, char** argv) {
         case 'd': req.kind = NodeKind::directory; break;
         case 'l':
             req.kind = NodeKind::symlink;
-            req.target = optarg;
+            req.target = arg;
             break;
         case 'p': req.parents = true; break;
         case opt_allow_extents: req.allow_extents = true; break;
         case 'n': dry_run = true; break;
-        case 'z': undo_file = optarg; break;
-        case opt_from_dir: from_dir = optarg; break;
-        case opt_into: into = optarg; break;
-        case opt_manifest: manifest = optarg; break;
-        case 'h': return print_help(self);
-        default: return usage_error(self, std::string("unknown or incomplete option '") + argv[optind - 1] + "'");
+        case 'j': json = true; break;
+        case 'z': undo_file = arg; break;
+        case opt_from_dir: from_dir = arg; break;
+        case opt_into: into = arg; break;
+        case opt_manifest: manifest = arg; break;
         }
-    }
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
     const bool bulk = !from_dir.empty() || !manifest.empty();
     if (!from_dir.empty() && !manifest.empty())
         return usage_error(self, "--from-dir and --manifest exclude each other");
-    if (bulk ? argc - optind != 1 : argc - optind != 2)
-        return usage_error(self, bulk ? "exactly an image is required with --from-dir or --manifest"
-                                      : "exactly an image and one path are required");
+    if (const int counted = check_arg_count(self, args.positional, bulk ? 1 : 2, bulk ? 1 : 2);
+        counted != next_option)
+        return counted;
     if (!from.empty() && have_size)
         return usage_error(self, "--from and --size exclude each other");
     if (!pattern.empty() && !have_size)
         return usage_error(self, "--pattern needs --size");
     if (req.kind != NodeKind::regular && (!from.empty() || have_size))
         return usage_error(self, "--from and --size are for regular files");
-    const std::string image = argv[optind];
+    const std::string image = args.positional[0];
 
     if (!bulk) {
-        req.path = argv[optind + 1];
+        req.path = args.positional[1];
         if (have_size) {
             if (size > (1ull << 30))
                 return usage_error(self, "--size is limited to 1 GiB");
@@ -157,7 +233,7 @@ int run_create(const Command& self, int argc, char** argv) {
         }
     }
 
-    auto fs = Filesystem::open(image, OpenOptions::for_write(dry_run, undo_file));
+    auto fs = Filesystem::open(image, args.for_write(dry_run, undo_file));
     if (!fs)
         return report(fs.error());
     if (!bulk && !from.empty()) {
@@ -180,7 +256,10 @@ int run_create(const Command& self, int argc, char** argv) {
         if (!dry_run)
             if (auto closed = fs->close(); !closed)
                 return report(closed.error());
-        std::cout << tree_summary_text(*summary, dry_run);
+        if (json)
+            std::cout << json_text(tree_json(image, from_dir, into, manifest, *summary, dry_run), 2) << '\n';
+        else
+            std::cout << tree_summary_text(*summary, dry_run);
     } else {
         auto out = create_node(*fs, req, dry_run);
         if (!out)
@@ -188,7 +267,10 @@ int run_create(const Command& self, int argc, char** argv) {
         if (!dry_run)
             if (auto closed = fs->close(); !closed)
                 return report(closed.error());
-        print_outcome(req, *out, dry_run);
+        if (json)
+            std::cout << json_text(outcome_json(image, req, *out, dry_run), 2) << '\n';
+        else
+            print_outcome(req, *out, dry_run);
     }
     return 0;
 }
@@ -200,7 +282,7 @@ extern const Command create_command{
     "[OPTIONS] IMAGE PATH | IMAGE --from-dir DIR [--into PATH] | IMAGE --manifest FILE",
     "create an inline file, directory or symlink, or a whole tree",
     "  -f, --from FILE|-     the content of the regular file (- for standard input)\n"
-    "  -s, --size N          N bytes of content (zeros, or --pattern repeated)\n"
+    "  -s, --size N[K|M|G]   N bytes of content (zeros, or --pattern repeated); 1K is 1024\n"
     "      --pattern BYTES   the bytes to repeat for --size\n"
     "  -m, --mode OCTAL      permission bits (default 0644, 0755 dirs, 0777 symlinks)\n"
     "  -u, --uid U           owner (default 0)\n"
@@ -214,8 +296,19 @@ extern const Command create_command{
     "      --into PATH       where --from-dir puts the tree (default /)\n"
     "      --manifest FILE   create what FILE lists: PATH TYPE [SIZE|@SOURCE|TARGET] [MODE]\n"
     "  -n, --dry-run         say what would be created and change nothing\n"
+    "  -j, --json            print what was done as one JSON object (e4inline(8))\n"
     "  -z, --undo FILE       save overwritten blocks to FILE (replay: e2undo FILE IMAGE)\n",
     run_create,
+    create_options,
+    1,  // IMAGE with --from-dir or --manifest, else IMAGE PATH
+    2,
+    true,
+    false,
+    "e4inline create --size 60 disk.img /small\n"
+    "e4inline create --from /etc/hostname --mode 0600 -p disk.img /etc/hostname\n"
+    "e4inline create --dir disk.img /d && e4inline create --symlink /etc/hostname disk.img /d/link\n"
+    "e4inline create --json --dry-run --size 1k --allow-extents disk.img /big\n"
+    "e4inline create --from-dir ./tree --into /tree disk.img\n",
 };
 
 }  // namespace e4inline::cli

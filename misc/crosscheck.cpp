@@ -1,6 +1,4 @@
 // e4inline crosscheck: the kernel's page cache against the inline bytes on disk.
-#include <getopt.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -23,26 +21,24 @@ bool parse_seconds(const char* text, std::chrono::milliseconds& out) {
     return true;
 }
 
+const option crosscheck_options[] = {{"json", no_argument, nullptr, 'j'},
+                                     {"no-freeze", no_argument, nullptr, 'n'},
+                                     {"inline-only", no_argument, nullptr, 'i'},
+                                     {"max-freeze", required_argument, nullptr, 'm'},
+                                     {"manifest", required_argument, nullptr, 'M'},
+                                     {"threads", required_argument, nullptr, 't'},
+                                     {"prewarm", no_argument, nullptr, 'p'},
+                                     {"walk-frozen", no_argument, nullptr, 'W'},
+                                     {"no-io-uring", no_argument, nullptr, 'U'},
+                                     {"no-checkpoint", no_argument, nullptr, 'C'},
+                                     {"floor", no_argument, nullptr, 'F'}};
+
 int run_crosscheck(const Command& self, int argc, char** argv) {
     bool json = false, floor = false;
     std::string manifest;
     CrosscheckOptions options;
-    static const option longopts[] = {{"json", no_argument, nullptr, 'j'},
-                                      {"no-freeze", no_argument, nullptr, 'n'},
-                                      {"inline-only", no_argument, nullptr, 'i'},
-                                      {"max-freeze", required_argument, nullptr, 'm'},
-                                      {"manifest", required_argument, nullptr, 'M'},
-                                      {"threads", required_argument, nullptr, 't'},
-                                      {"prewarm", no_argument, nullptr, 'p'},
-                                      {"walk-frozen", no_argument, nullptr, 'W'},
-                                      {"no-io-uring", no_argument, nullptr, 'U'},
-                                      {"no-checkpoint", no_argument, nullptr, 'C'},
-                                      {"floor", no_argument, nullptr, 'F'},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jnim:M:t:pWUCFh", longopts, nullptr)) != -1;) {
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char* optarg) {
         switch (c) {
         case 'j': json = true; break;
         case 'n': options.freeze = false; break;
@@ -66,16 +62,15 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
             options.threads = static_cast<int>(t);
             break;
         }
-        case 'h': return print_help(self);
-        default:
-            return usage_error(self, optopt ? std::string("option '") + argv[optind - 1] + "' needs an argument"
-                                            : std::string("unknown option '") + argv[optind - 1] + "'");
         }
-    }
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
     if (!manifest.empty()) {
-        if (argc - optind != 1)
-            return usage_error(self, "--manifest takes exactly one IMAGE");
-        auto r = check_manifest(manifest, argv[optind]);
+        if (const int counted = check_arg_count(self, args.positional, 1, 1); counted != next_option)
+            return counted;
+        auto r = check_manifest(manifest, args.positional[0]);
         if (!r)
             return report(r.error());
         if (json)
@@ -84,10 +79,8 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
             std::cout << manifest_check_text(*r);
         return r->equal() ? 0 : 1;
     }
-    if (argc - optind < 1)
-        return usage_error(self, "a MOUNTPOINT is required");
-    const std::string mountpoint = argv[optind++];
-    const std::vector<std::string> paths(argv + optind, argv + argc);
+    const std::string mountpoint = args.positional[0];
+    const std::vector<std::string> paths(args.positional.begin() + 1, args.positional.end());
     if (floor) {
         auto f = crosscheck_floor(mountpoint);
         if (!f)
@@ -144,6 +137,14 @@ extern const Command crosscheck_command{
     "  -t, --threads N       read the kernel's view with N threads (default 2)\n"
     "  -M, --manifest FILE   compare IMAGE offline against a manifest made by `e4inline snapshot`\n",
     run_crosscheck,
+    crosscheck_options,
+    1,
+    -1,
+    false,
+    false,
+    "e4inline crosscheck /mnt\n"
+    "e4inline crosscheck --json --inline-only /mnt /mnt/etc | jq '.summary'\n"
+    "e4inline snapshot /mnt > m.json && umount /mnt && e4inline crosscheck --manifest m.json disk.img\n",
 };
 
 }  // namespace e4inline::cli

@@ -16,6 +16,7 @@ namespace {
 
 int print_usage(std::ostream& out) {
     out << "Usage: e4inline COMMAND [OPTIONS] ARGS...\n"
+           "       e4inline help [COMMAND]\n"
            "       e4inline COMMAND --help\n"
            "       e4inline -V | --version\n\n"
            "Craft, inspect and check ext4 inline data.\n\nCommands:\n";
@@ -45,10 +46,27 @@ int dispatch(int argc, char** argv) {
         return print_usage(std::cout);
     if (first == "-V" || first == "--version")
         return print_version();
-    for (const Command* c : commands())
-        if (c->name == first)
-            return c->run(*c, argc - 1, argv + 1);
-    std::cerr << "e4inline: unknown command '" << first << "'\n";
+    // Hidden: writes the bash completion script (make install does).
+    if (first == "--complete-bash")
+        return e4inline::cli::write_stdout(e4inline::cli::bash_completion())
+                   ? 0
+                   : static_cast<int>(e4inline::ExitCode::operational);
+    if (first == "help") {
+        if (argc < 3)
+            return print_usage(std::cout);
+        if (argc > 3) {
+            std::cerr << "e4inline help: too many arguments\n";
+            return static_cast<int>(e4inline::ExitCode::usage);
+        }
+        if (const Command* c = e4inline::cli::find_command(argv[2]))
+            return e4inline::cli::print_help(*c);
+        std::cerr << "e4inline help: unknown command '" << argv[2] << "'\n";
+        print_usage(std::cerr);
+        return static_cast<int>(e4inline::ExitCode::usage);
+    }
+    if (const Command* c = e4inline::cli::find_command(first))
+        return c->run(*c, argc - 1, argv + 1);
+    std::cerr << "e4inline: unknown " << (first.starts_with('-') ? "option" : "command") << " '" << first << "'\n";
     print_usage(std::cerr);
     return static_cast<int>(e4inline::ExitCode::usage);
 }

@@ -1,6 +1,4 @@
 // e4inline inspect: how each inode stores its data.
-#include <getopt.h>
-
 #include <iostream>
 
 #include "command.hpp"
@@ -12,36 +10,33 @@ namespace e4inline::cli {
 
 namespace {
 
+const option inspect_options[] = {{"json", no_argument, nullptr, 'j'},
+                                  {"hex", no_argument, nullptr, 'x'},
+                                  {"require-inline", no_argument, nullptr, 'r'}};
+
 int run_inspect(const Command& self, int argc, char** argv) {
     bool json = false, hex = false, require_inline = false;
-    static const option longopts[] = {{"json", no_argument, nullptr, 'j'},
-                                      {"hex", no_argument, nullptr, 'x'},
-                                      {"require-inline", no_argument, nullptr, 'r'},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jxrh", longopts, nullptr)) != -1;) {
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char*) {
         switch (c) {
         case 'j': json = true; break;
         case 'x': hex = true; break;
         case 'r': require_inline = true; break;
-        case 'h': return print_help(self);
-        default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
         }
-    }
-    if (argc - optind < 2)
-        return usage_error(self, "an image and at least one path or <inode> are required");
-    const std::string image = argv[optind++];
-    auto fs = Filesystem::open(image);
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
+    const std::string image = args.positional[0];
+    auto fs = Filesystem::open(image, args.read_only());
     if (!fs)
         return report(fs.error());
 
     int status = 0;
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
     bool first = true;
-    for (int i = optind; i < argc; ++i) {
-        auto in = inspect(*fs, argv[i]);
+    for (const char* spec : args.positional.subspan(1)) {
+        auto in = inspect(*fs, spec);
         if (!in) {
             status = std::max(status, report(in.error()));
             continue;
@@ -55,7 +50,7 @@ int run_inspect(const Command& self, int argc, char** argv) {
         }
         first = false;
         if (require_inline && !in->layout.inline_flag()) {
-            std::cerr << "e4inline: " << image << ": " << argv[i] << ": not inline: " << in->layout.storage_reason
+            std::cerr << "e4inline: " << image << ": " << spec << ": not inline: " << in->layout.storage_reason
                       << '\n';
             status = std::max(status, static_cast<int>(ExitCode::not_applicable));
         }
@@ -79,6 +74,14 @@ extern const Command inspect_command{
     "  -x, --hex             add hexdumps of i_block and of the system.data value\n"
     "  -r, --require-inline  exit 1 when a target is not inline\n",
     run_inspect,
+    inspect_options,
+    2,
+    -1,
+    true,
+    false,
+    "e4inline inspect disk.img /etc/hostname\n"
+    "e4inline inspect --json disk.img '<12>' | jq '.inodes[0].layout'\n"
+    "e4inline inspect --require-inline --hex disk.img /small\n",
 };
 
 }  // namespace e4inline::cli

@@ -1,6 +1,4 @@
 // e4inline snapshot: a manifest of what the kernel shows of a mounted filesystem.
-#include <getopt.h>
-
 #include <iostream>
 
 #include "command.hpp"
@@ -12,19 +10,12 @@ namespace e4inline::cli {
 namespace {
 
 int run_snapshot(const Command& self, int argc, char** argv) {
-    static const option longopts[] = {{"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "h", longopts, nullptr)) != -1;) {
-        switch (c) {
-        case 'h': return print_help(self);
-        default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
-        }
-    }
-    if (argc - optind < 1)
-        return usage_error(self, "a MOUNTPOINT is required");
-    const std::string mountpoint = argv[optind++];
-    auto m = snapshot(mountpoint, std::vector<std::string>(argv + optind, argv + argc));
+    Args args;
+    if (const int parsed = parse_args(self, argc, argv, args, [](int, const char*) { return next_option; });
+        parsed != next_option)
+        return parsed;
+    const std::string mountpoint = args.positional[0];
+    auto m = snapshot(mountpoint, std::vector<std::string>(args.positional.begin() + 1, args.positional.end()));
     if (!m)
         return report(m.error());
     for (const auto& w : m->warnings)
@@ -42,6 +33,13 @@ extern const Command snapshot_command{
     "record inode, size, inline flag and SHA-256 of the page cache per file, as JSON",
     "",
     run_snapshot,
+    {},
+    1,
+    -1,
+    false,
+    false,
+    "e4inline snapshot /mnt > before.json\n"
+    "e4inline snapshot /mnt /mnt/etc /mnt/small > some.json\n",
 };
 
 }  // namespace e4inline::cli

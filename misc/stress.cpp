@@ -1,7 +1,6 @@
 // e4inline stress: run an inline-data race or integrity workload on a mounted
 // filesystem and report iterations, data mismatches, kernel-log findings, verdict.
-#include <getopt.h>
-
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
@@ -20,6 +19,12 @@ bool parse_number(const char* s, double& out) {
     return end != s && *end == '\0' && out >= 0;
 }
 
+// A seed is any unsigned 64-bit integer, in decimal, exactly as given.
+bool parse_seed(std::string_view s, std::uint64_t& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
 // One line per workload of the registry, for --list and --help.
 std::string workload_table() {
     std::string out;
@@ -29,25 +34,25 @@ std::string workload_table() {
     return out;
 }
 
+// --in-vm and --control are long only (their vals are not in the short string).
+constexpr int opt_in_vm = 256, opt_control = 257;
+const option stress_options[] = {{"workload", required_argument, nullptr, 'w'},
+                                 {"threads", required_argument, nullptr, 't'},
+                                 {"duration", required_argument, nullptr, 'd'},
+                                 {"iterations", required_argument, nullptr, 'n'},
+                                 {"seed", required_argument, nullptr, 's'},
+                                 {"json", no_argument, nullptr, 'j'},
+                                 {"in-vm", no_argument, nullptr, opt_in_vm},
+                                 {"clean", no_argument, nullptr, 'c'},
+                                 {"stop-on-failure", no_argument, nullptr, 'x'},
+                                 {"control", no_argument, nullptr, opt_control},
+                                 {"list", no_argument, nullptr, 'l'}};
+
 int run_stress_command(const Command& self, int argc, char** argv) {
     StressOptions o;
     bool json = false, list = false;
-    static const option longopts[] = {{"workload", required_argument, nullptr, 'w'},
-                                      {"threads", required_argument, nullptr, 't'},
-                                      {"duration", required_argument, nullptr, 'd'},
-                                      {"iterations", required_argument, nullptr, 'n'},
-                                      {"seed", required_argument, nullptr, 's'},
-                                      {"json", no_argument, nullptr, 'j'},
-                                      {"in-vm", no_argument, nullptr, 'V'},
-                                      {"clean", no_argument, nullptr, 'c'},
-                                      {"stop-on-failure", no_argument, nullptr, 'x'},
-                                      {"control", no_argument, nullptr, 'C'},
-                                      {"list", no_argument, nullptr, 'l'},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "w:t:d:n:s:jcxlh", longopts, nullptr)) != -1;) {
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char* optarg) {
         double v = 0;
         switch (c) {
         case 'w': o.workload = optarg; break;
@@ -67,34 +72,30 @@ int run_stress_command(const Command& self, int argc, char** argv) {
             o.iterations = static_cast<std::uint64_t>(v);
             break;
         case 's':
-            if (!parse_number(optarg, v))
-                return usage_error(self, fmt::format("--seed wants a number, not '{}'", optarg));
-            o.seed = static_cast<std::uint64_t>(v);
+            if (!parse_seed(optarg, o.seed))
+                return usage_error(self,
+                                   fmt::format("--seed wants an unsigned 64-bit integer, not '{}'", optarg));
             break;
         case 'j': json = true; break;
-        case 'V': o.in_vm = true; break;
+        case opt_in_vm: o.in_vm = true; break;
         case 'c': o.clean = true; break;
         case 'x': o.stop_on_failure = true; break;
-        case 'C': o.control = true; break;
+        case opt_control: o.control = true; break;
         case 'l': list = true; break;
-        case 'h':
-            print_help(self);
-            return write_stdout("\nWorkloads (shape, whether it runs outside e4inline-vm, what it does):\n" +
-                                workload_table())
-                       ? 0
-                       : 8;
-        default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
         }
-    }
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
     if (list)
         return write_stdout(workload_table()) ? 0 : 8;
-    if (argc - optind != 1)
-        return usage_error(self, "exactly one mountpoint is required");
+    if (const int counted = check_arg_count(self, args.positional, 1, 1); counted != next_option)
+        return counted;
     if (o.workload.empty())
         return usage_error(self, "--workload is required (--list shows them)");
     if (o.duration > 0 && o.iterations > 0)
         return usage_error(self, "--duration and --iterations exclude each other");
-    o.mountpoint = argv[optind];
+    o.mountpoint = args.positional[0];
     auto r = run_stress(o);
     if (!r)
         return report(r.error());
@@ -122,6 +123,15 @@ extern const Command stress_command{
     "      --control         run on ext4 without inline_data too (the control run of a finding)\n"
     "  -l, --list            list the workloads\n",
     run_stress_command,
+    stress_options,
+    0,  // with --list; else exactly one MOUNTPOINT
+    1,
+    false,
+    false,
+    "e4inline stress --list\n"
+    "e4inline stress --workload mmap-then-fsync --iterations 100 --seed 7 /mnt\n"
+    "e4inline stress --workload fallocate-vs-write --duration 30 --json --clean /mnt > report.json\n",
+    [] { return "\nWorkloads (shape, whether it runs outside e4inline-vm, what it does):\n" + workload_table(); },
 };
 
 }  // namespace e4inline::cli

@@ -84,6 +84,7 @@ dpkg-deb -c "$(deb libe4inline-dev)" >"$T/c-dev"
 check "e4inline ships the tool, e4inline-vm and their man pages" \
     sh -c "grep -q ' ./usr/sbin/e4inline\$' '$T/c-tool' && grep -q ' ./usr/sbin/e4inline-vm\$' '$T/c-tool' &&
            grep -q 'man8/e4inline.8.gz\$' '$T/c-tool' && grep -q 'man8/e4inline-vm.8.gz\$' '$T/c-tool'"
+check "e4inline ships the bash completion script" grep -q ' ./usr/share/bash-completion/completions/e4inline$' "$T/c-tool"
 check "libe4inline0 ships the shared library and nothing for development" \
     sh -c "grep -q 'usr/lib/$multiarch/libe4inline.so.0 -> ' '$T/c-lib' &&
            ! grep -qE 'include/|\\.so\$|\\.so -> |pkgconfig|\\.la\$' '$T/c-lib'"
@@ -106,6 +107,9 @@ out=$(LD_LIBRARY_PATH=$libdir "$root/usr/sbin/e4inline" --version 2>&1); rc=$?
 check "the installed e4inline --version prints $version" \
     sh -c "[ $rc = 0 ] && printf '%s\n' '$out' | grep -q '$version'"
 diag "e4inline --version: $out"
+check "the installed completion script is the one the installed tool writes" \
+    sh -c "LD_LIBRARY_PATH='$libdir' '$root/usr/sbin/e4inline' --complete-bash |
+           cmp -s - '$root/usr/share/bash-completion/completions/e4inline'"
 check "the installed tool loads the installed library" \
     sh -c "LD_LIBRARY_PATH='$libdir' ldd '$root/usr/sbin/e4inline' | grep -q 'libe4inline.so.0 => $libdir/'"
 
