@@ -1,6 +1,4 @@
 // e4inline list: every inline inode under a path, one line (or object) each.
-#include <getopt.h>
-
 #include "command.hpp"
 #include "e4inline/filesystem.hpp"
 #include "e4inline/list.hpp"
@@ -10,25 +8,21 @@ namespace e4inline::cli {
 
 namespace {
 
+const option list_options[] = {{"json", no_argument, nullptr, 'j'}};
+
 int run_list(const Command& self, int argc, char** argv) {
     bool json = false;
-    static const option longopts[] = {{"json", no_argument, nullptr, 'j'},
-                                      {"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    optind = 1;
-    opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "jh", longopts, nullptr)) != -1;) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': return print_help(self);
-        default: return usage_error(self, std::string("unknown option '") + argv[optind - 1] + "'");
-        }
-    }
-    if (argc - optind < 1 || argc - optind > 2)
-        return usage_error(self, "an image and at most one path or <inode> are required");
-    const std::string image = argv[optind++];
-    const std::string path = optind < argc ? argv[optind] : "/";
-    auto fs = Filesystem::open(image);
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char*) {
+        if (c == 'j')
+            json = true;
+        return next_option;
+    });
+    if (parsed != next_option)
+        return parsed;
+    const std::string image = args.positional[0];
+    const std::string path = args.positional.size() > 1 ? args.positional[1] : "/";
+    auto fs = Filesystem::open(image, args.read_only());
     if (!fs)
         return report(fs.error());
     auto listed = list_inline(*fs, path);
@@ -46,6 +40,14 @@ extern const Command list_command{
     "list every inline inode under PATH (default /) with its size, capacity and fullness",
     "  -j, --json            print a JSON array, one object per inode (see e4inline(8))\n",
     run_list,
+    list_options,
+    1,
+    2,
+    true,
+    false,
+    "e4inline list disk.img\n"
+    "e4inline list disk.img /etc\n"
+    "e4inline list --json disk.img | jq -r '.[] | select(.fullness > 90) | .path'\n",
 };
 
 }  // namespace e4inline::cli

@@ -93,16 +93,16 @@ else
 fi
 
 expect_error "list of a missing path" 8 "list.img: /nope: no such file or directory" "$E4INLINE" list "$img" /nope
-# usage_error_case NAME ARGS...: exit 16, and the first line of stderr says what is wrong.
+# usage_error_case NAME REASON ARGS...: exit 16, and the first line of stderr
+# is REASON in the wording every command shares.
 usage_error_case() {
-    name=$1; shift
+    name=$1 reason=$2; shift 2
     "$E4INLINE" list "$@" >"$T/out" 2>"$T/err"; rc=$?
-    [ $rc = 16 ] && [ ! -s "$T/out" ] &&
-        [ "$(head -1 "$T/err")" = "e4inline list: an image and at most one path or <inode> are required" ]
+    [ $rc = 16 ] && [ ! -s "$T/out" ] && [ "$(head -1 "$T/err")" = "e4inline list: $reason" ]
     check "$name: exit 16 and the reason" [ $? = 0 ] || diag "exit $rc" "$(head -3 "$T/err")"
 }
-usage_error_case "list without an image"
-usage_error_case "list with two paths" "$img" /d /f0
+usage_error_case "list without an image" "too few arguments"
+usage_error_case "list with two paths" "too many arguments" "$img" /d /f0
 expect_error "list of a missing image" 8 "while opening" "$E4INLINE" list "$T/nothere.img"
 "$E4INLINE" list --help | grep -q '^Usage: e4inline list'
 check "list --help" [ $? = 0 ]

@@ -90,6 +90,35 @@ else
     skip "a mount of another window of the file" "needs root, losetup and ext2"
 fi
 
+# --- --partition N through the tool: a GPT image whose partition 2 holds the
+# filesystem, read, listed and written by the commands, checked by e2fsck and
+# debugfs on exactly the partition's bytes.
+if command -v sfdisk >/dev/null; then
+    pimg=$T/parts.img
+    truncate -s 12M "$pimg"
+    printf 'label: gpt\nstart=2048, size=4096\nstart=6144, size=16384\n' | sfdisk -q "$pimg" >/dev/null 2>&1
+    poff=$((6144 * 512))
+    mke2fs -q -F -t ext4 -O inline_data -E offset=$poff,root_owner=0:0 -d "$T/src" "$pimg" 8M >/dev/null 2>&1
+    head -c $poff "$pimg" >"$T/phead.before"
+    "$E4INLINE" cat --partition 2 "$pimg" /f >"$T/pcat" 2>"$T/err"
+    check "cat --partition 2 reads the file in partition 2" same_bytes "$T/pcat" "$T/src/f"
+    "$E4INLINE" list --partition 2 "$pimg" >"$T/plist" 2>"$T/err"
+    check "list --partition 2 lists the inline file /f" grep -q ' /f$' "$T/plist"
+    "$E4INLINE" create --partition 2 --from "$T/src/f" "$pimg" /p2new >/dev/null 2>"$T/err"
+    check "create --partition 2 writes" [ $? = 0 ]
+    head -c $poff "$pimg" >"$T/phead.after"
+    check "... the partition table and partition 1 are unchanged" same_bytes "$T/phead.before" "$T/phead.after"
+    check "... e2fsck -fn of the partition is clean" fsck_clean "$pimg?offset=$poff"
+    debugfs -R "cat /p2new" "$pimg?offset=$poff" >"$T/pdebugfs" 2>/dev/null
+    check "... debugfs reads the new file back from the partition" same_bytes "$T/pdebugfs" "$T/src/f"
+    expect_error "--partition 3 of a table with 2" 8 "has no partition 3 (it has 2)" \
+        "$E4INLINE" cat --partition 3 "$pimg" /f
+    expect_error "--partition of an image without a table" 8 "no partition table (asked for partition 1)" \
+        "$E4INLINE" cat --partition 1 "$T/src/f" /f
+else
+    skip "--partition through the tool" "needs sfdisk (Debian fdisk)"
+fi
+
 expect_error "a missing image reads 'while opening IMAGE'" 8 \
     "^e4inline: No such file or directory while opening $T/nothere.img?offset=$off\$" \
     "$E4INLINE" cat "$T/nothere.img?offset=$off" /f
