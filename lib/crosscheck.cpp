@@ -23,6 +23,7 @@
 #include "e4inline/kernel_view.hpp"
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -48,9 +49,7 @@ struct RawInode {
 bool disk_inline_flag(std::span<const std::uint8_t> raw) {
     if (raw.size() < od::off_flags + 4)
         return false;
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
-    return le32toh(flags) & od::fl_inline_data;
+    return bytes::le32(raw, od::off_flags) & od::fl_inline_data;
 }
 
 std::string lower(std::string s) {
@@ -573,19 +572,13 @@ struct DiskCtime {
 };
 
 DiskCtime disk_ctime(std::span<const std::uint8_t> raw) {
-    auto le32 = [&](std::size_t off) {
-        std::uint32_t v = 0;
-        std::memcpy(&v, raw.data() + off, sizeof v);
-        return le32toh(v);
-    };
+    using bytes::le32;
     constexpr std::size_t off_ctime = 12, off_ctime_extra = 132;
     DiskCtime c;
-    c.sec = static_cast<std::int32_t>(le32(off_ctime));
+    c.sec = static_cast<std::int32_t>(le32(raw, off_ctime));
     if (raw.size() >= off_ctime_extra + 4) {
-        std::uint16_t extra_isize = 0;
-        std::memcpy(&extra_isize, raw.data() + od::off_extra_isize, sizeof extra_isize);
-        if (le16toh(extra_isize) >= 8) {
-            const std::uint32_t extra = le32(off_ctime_extra);
+        if (bytes::le16(raw, od::off_extra_isize) >= 8) {
+            const std::uint32_t extra = le32(raw, off_ctime_extra);
             c.sec += static_cast<std::int64_t>(extra & 3) << 32;
             c.nsec = extra >> 2;
             c.granularity_ns = 1;

@@ -16,6 +16,7 @@
 #endif
 
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -285,9 +286,7 @@ struct DirPiece {
 // logical order; nothing when it is not mapped by extents.
 Result<std::optional<std::vector<DirPiece>>> directory_extents(const Filesystem& fs, ext2_ino_t ino,
                                                                std::span<const std::uint8_t> raw) {
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, raw.data() + ondisk::off_flags, sizeof flags);
-    if (!(le32toh(flags) & ondisk::fl_extents) || raw.size() < sizeof(ext2_inode))
+    if (!(bytes::le32(raw, ondisk::off_flags) & ondisk::fl_extents) || raw.size() < sizeof(ext2_inode))
         return std::optional<std::vector<DirPiece>>();
     // The raw inode is the little-endian struct libext2fs reads (this code
     // runs on little-endian machines only, as the kernel's view does).

@@ -6,6 +6,7 @@
 
 #include "e4inline/ondisk.hpp"
 #include "e4inline/text.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -13,13 +14,8 @@ namespace od = ondisk;
 
 namespace {
 
-std::uint16_t le16(std::span<const std::uint8_t> b, std::size_t off) {
-    return static_cast<std::uint16_t>(b[off] | (b[off + 1] << 8));
-}
-std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t off) {
-    return static_cast<std::uint32_t>(b[off]) | (static_cast<std::uint32_t>(b[off + 1]) << 8) |
-           (static_cast<std::uint32_t>(b[off + 2]) << 16) | (static_cast<std::uint32_t>(b[off + 3]) << 24);
-}
+using bytes::le16;
+using bytes::le32;
 
 FileType type_of(std::uint16_t mode) {
     switch (mode & 0xF000) {
