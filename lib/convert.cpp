@@ -8,6 +8,7 @@
 #include "e4inline/create.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 // Exported by libext2fs but declared only in its private header
 // (lib/ext2fs/ext2fsP.h): moves inline data to a block, for files, symlinks
@@ -190,7 +191,7 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
         return refuse(out, "fast symlink",
                       fmt::format("a {}-byte target is a fast symlink (targets under 60 bytes are never inline)",
                                   l.size));
-    if (l.type == FileType::symlink && l.size < od::i_block_size)
+    if (l.type == FileType::symlink && is_fast_symlink_target(l.size))
         return refuse(out, "short symlink",
                       fmt::format("a {}-byte target belongs in a fast symlink, not inline data", l.size));
     if (ref.ino == EXT2_ROOT_INO)

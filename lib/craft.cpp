@@ -488,11 +488,10 @@ Result<std::string> fill(Filesystem& fs, std::string_view path) {
     if (err)
         return std::unexpected(fs.error(err, "linking", spec));
     ext2fs_inode_alloc_stats2(raw, ino, +1, 0);
-    ext2_inode_large inode{};
-    inode.i_mode = LINUX_S_IFREG | 0644;
-    inode.i_links_count = 1;
-    inode.i_atime = inode.i_ctime = inode.i_mtime = static_cast<__u32>(time(nullptr));
-    inode.i_extra_isize = sizeof(ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
+    // The new inode as create writes one (its i_extra_isize, its times).
+    auto fresh = fresh_inode(fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1);
+    fresh.resize(std::max(fresh.size(), sizeof(ext2_inode_large)));
+    auto& inode = *reinterpret_cast<ext2_inode_large*>(fresh.data());
     if (ext2fs_has_feature_extents(raw->super))
         inode.i_flags |= EXT4_EXTENTS_FL;
     if ((err = ext2fs_write_new_inode(raw, ino, reinterpret_cast<ext2_inode*>(&inode))))

@@ -16,6 +16,7 @@
 #include "e4inline/create.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 #include "e4inline/source.hpp"
 
 namespace e4inline {
@@ -176,7 +177,7 @@ private:
                 }
                 entries.push_back({name, ino, EXT2_FT_SYMLINK});
                 ++summary.symlinks;
-                if (target.size() < od::i_block_size)
+                if (is_fast_symlink_target(target.size()))
                     ++summary.symlinks_fast;
                 else if (fs_.has_inline_data() && target.size() <= capacity_)
                     ++summary.symlinks_inline;
@@ -323,7 +324,7 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
         const auto size = static_cast<std::uint64_t>(st.st_size);
         if (S_ISDIR(st.st_mode))
             E4I_TRY(estimate_tree(path, capacity, block_size, needs, image));
-        else if (size > capacity && !(S_ISLNK(st.st_mode) && size < od::i_block_size))
+        else if (size > capacity && !(S_ISLNK(st.st_mode) && is_fast_symlink_target(size)))
             needs.blocks += (size + block_size - 1) / block_size + 1;
     }
     if (dir_bytes > capacity)

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "e4inline/ondisk.hpp"
@@ -69,6 +70,61 @@ constexpr std::uint32_t stored_inode_checksum(std::span<const std::uint8_t> raw)
     if (inode_has_checksum_hi(raw))
         stored |= static_cast<std::uint32_t>(bytes::le16(raw, off_checksum_hi)) << 16;
     return stored;
+}
+
+}  // namespace e4inline
+
+namespace e4inline {
+
+// EXT4_EA_INODE_FL: the inode holds the value of a large xattr.
+inline constexpr std::uint32_t fl_ea_inode = 0x00200000;
+
+// Whether a symlink target of LEN bytes is written as a fast symlink, in
+// i_block: ext2fs_symlink's rule (and the kernel's ext4_symlink), a target
+// shorter than i_block. Longer targets go inline or to a block.
+constexpr bool is_fast_symlink_target(std::uint64_t len) {
+    return len < ondisk::i_block_size;
+}
+
+// Whether an inode is a fast symlink, its target in i_block. The kernel's
+// ext4_inode_is_fast_symlink: an EA inode by its size (as e2fsprogs'
+// ext2fs_is_fast_symlink decides for every inode); an inline-data inode
+// never; any other symlink when it owns no blocks but its xattr block's.
+// XATTR_BLOCK_SECTORS is the i_blocks an external xattr block accounts for
+// (0 without one; nullopt when unknown, where the size alone decides, as in
+// e2fsprogs). The target must fit i_block either way: ext4_iget refuses a
+// "fast" symlink whose i_size does not, so no caller may read past i_block.
+constexpr bool is_fast_symlink(std::uint16_t mode, std::uint32_t flags, std::uint64_t size, std::uint64_t i_blocks,
+                               std::optional<std::uint64_t> xattr_block_sectors) {
+    if ((mode & 0xF000) != 0xA000 || !is_fast_symlink_target(size))
+        return false;
+    if (flags & fl_ea_inode)
+        return size != 0;
+    if (flags & ondisk::fl_inline_data)
+        return false;
+    return !xattr_block_sectors || i_blocks == *xattr_block_sectors;
+}
+
+// The i_extra_isize of a new inode: the kernel's rule (ext4_clamp_want_extra_isize,
+// used by __ext4_new_inode), 32 (the fields of struct ext4_inode past 128) or
+// more where the superblock asks for more with the extra_isize feature
+// (s_want_extra_isize, s_min_extra_isize); 32 again when that does not fit
+// the inode (or is not 4-aligned, which ext4_iget would refuse), and 0 for
+// 128-byte inodes. mke2fs writes 32 in both fields, so
+// on its images this is ext2fs_write_new_inode's 32.
+constexpr std::uint16_t new_inode_extra_isize(unsigned inode_size, bool feature_extra_isize,
+                                              std::uint16_t want_extra_isize, std::uint16_t min_extra_isize) {
+    constexpr std::uint16_t base = 32;  // sizeof(struct ext4_inode) - EXT4_GOOD_OLD_INODE_SIZE
+    if (inode_size <= ondisk::good_old_inode_size)
+        return 0;
+    std::uint16_t want = base;
+    if (feature_extra_isize) {
+        want = want_extra_isize > want ? want_extra_isize : want;
+        want = min_extra_isize > want ? min_extra_isize : want;
+    }
+    if (ondisk::good_old_inode_size + want > inode_size || want % 4 != 0)
+        want = base;
+    return ondisk::good_old_inode_size + want > inode_size ? 0 : want;
 }
 
 }  // namespace e4inline

@@ -1,5 +1,6 @@
 // The lib-private rules of lib/e4inlineP.hpp: little-endian fields that never
-// read or write outside their buffer, and the high half of the inode checksum.
+// read or write outside their buffer, the high half of the inode checksum,
+// fast symlinks and the i_extra_isize of a new inode.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -66,6 +67,67 @@ TEST(InodeChecksum, ExtraIsizeTwoStopsShortOfTheHighHalf) {
 TEST(InodeChecksum, A128ByteInodeHasNoHighHalf) {
     std::vector<std::uint8_t> raw(128, 0);
     EXPECT_FALSE(inode_has_checksum_hi(raw));
+}
+
+constexpr std::uint16_t lnk = 0120777;
+
+TEST(FastSymlink, AShortTargetWithNoBlocksIsFast) {
+    EXPECT_TRUE(is_fast_symlink(lnk, 0, 10, 0, 0));
+}
+
+TEST(FastSymlink, AShortTargetInADataBlockIsNotFast) {
+    // A slow symlink (as old tools or encryption write them): the kernel
+    // reads its target from the block, not from i_block.
+    EXPECT_FALSE(is_fast_symlink(lnk, 0x80000, 10, 8, 0));
+}
+
+TEST(FastSymlink, TheXattrBlockDoesNotCountAsData) {
+    EXPECT_TRUE(is_fast_symlink(lnk, 0, 10, 8, 8));
+    EXPECT_FALSE(is_fast_symlink(lnk, 0, 10, 16, 8));
+    EXPECT_TRUE(is_fast_symlink(lnk, 0, 10, 16, std::nullopt));  // unknown share: the size decides
+}
+
+TEST(FastSymlink, AnInlineSymlinkIsNeverFast) {
+    EXPECT_FALSE(is_fast_symlink(lnk, ondisk::fl_inline_data, 10, 0, 0));
+}
+
+TEST(FastSymlink, AnEaInodeIsDecidedByItsSize) {
+    EXPECT_TRUE(is_fast_symlink(lnk, fl_ea_inode, 10, 8, 0));
+    EXPECT_FALSE(is_fast_symlink(lnk, fl_ea_inode, 0, 0, 0));
+}
+
+TEST(FastSymlink, ATargetThatDoesNotFitIBlockIsNeverFast) {
+    EXPECT_FALSE(is_fast_symlink(lnk, 0, 60, 0, 0));
+    EXPECT_TRUE(is_fast_symlink(lnk, 0, 59, 0, 0));
+    EXPECT_FALSE(is_fast_symlink(0100644, 0, 10, 0, 0));  // not a symlink
+}
+
+TEST(FastSymlink, TargetsUnder60BytesAreWrittenFast) {
+    EXPECT_TRUE(is_fast_symlink_target(59));
+    EXPECT_FALSE(is_fast_symlink_target(60));
+}
+
+TEST(NewInodeExtraIsize, Is32OnAMke2fsImage) {
+    EXPECT_EQ(new_inode_extra_isize(256, true, 32, 32), 32);
+    EXPECT_EQ(new_inode_extra_isize(256, false, 0, 0), 32);
+}
+
+TEST(NewInodeExtraIsize, HonoursALargerWantExtraIsize) {
+    EXPECT_EQ(new_inode_extra_isize(256, true, 64, 32), 64);
+    EXPECT_EQ(new_inode_extra_isize(256, true, 32, 48), 48);
+}
+
+TEST(NewInodeExtraIsize, IgnoresTheSuperblockWithoutTheFeature) {
+    EXPECT_EQ(new_inode_extra_isize(256, false, 64, 64), 32);
+}
+
+TEST(NewInodeExtraIsize, FallsBackTo32WhenTheWishDoesNotFit) {
+    EXPECT_EQ(new_inode_extra_isize(256, true, 200, 0), 32);
+    EXPECT_EQ(new_inode_extra_isize(256, true, 62, 0), 32);  // not 4-aligned
+}
+
+TEST(NewInodeExtraIsize, IsZeroFor128ByteInodes) {
+    EXPECT_EQ(new_inode_extra_isize(128, true, 32, 32), 0);
 }
 
 }  // namespace
