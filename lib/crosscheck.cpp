@@ -783,13 +783,12 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
                                            fmt::format("libblkid says it holds {}, not ext4", probe.type),
                                            report.device));
 
-    const int root_fd = open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0)
+    const UniqueFd root_fd(open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd)
         return std::unexpected(errno_error(errno, "opening", report.mountpoint));
-    std::unique_ptr<const int, void (*)(const int*)> root_owner(&root_fd, [](const int* p) { close(*p); });
     if (options.walk_frozen)
-        return check_walking_frozen(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
-    return check_revalidating(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
+        return check_walking_frozen(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
+    return check_revalidating(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
 }
 
 Result<CrosscheckFloor> crosscheck_floor(const std::string& mountpoint) {

@@ -356,10 +356,10 @@ read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::spa
 
 Result<InodeTableFloor> time_inode_table_read(const Filesystem& fs, const std::string& device) {
     ext2_filsys f = fs.raw();
-    const int fd = ::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd owner(::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+    if (!owner)
         return std::unexpected(errno_error(errno, "opening with O_DIRECT", device));
-    std::unique_ptr<const int, void (*)(const int*)> owner(&fd, [](const int* p) { close(*p); });
+    const int fd = owner.get();
     const std::uint64_t bs = fs.block_size(), isz = fs.inode_size(), ipg = f->super->s_inodes_per_group;
     constexpr std::size_t chunk = 1u << 20;
     AlignedBuffer buf = aligned_buffer(bs, chunk);

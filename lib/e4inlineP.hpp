@@ -3,8 +3,12 @@
 // installed API. Like e2fsprogs' ext2fsP.h, it is never installed.
 #pragma once
 
+#include <dirent.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -126,5 +130,53 @@ constexpr std::uint16_t new_inode_extra_isize(unsigned inode_size, bool feature_
         want = base;
     return ondisk::good_old_inode_size + want > inode_size ? 0 : want;
 }
+
+}  // namespace e4inline
+
+namespace e4inline {
+
+// An owned file descriptor, closed when it goes out of scope (no close() on
+// every return path). close() is there for the callers that must know
+// whether the last close failed (a write's error can surface only there).
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        reset(o.release());
+        return *this;
+    }
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    explicit operator bool() const noexcept { return fd_ >= 0; }
+    int release() noexcept {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = fd;
+    }
+    // Close now; the result of close(2) (0 when there was nothing to close).
+    int close() noexcept {
+        const int fd = release();
+        return fd >= 0 ? ::close(fd) : 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+// An owned directory stream.
+struct DirCloser {
+    void operator()(DIR* d) const noexcept { ::closedir(d); }
+};
+using UniqueDir = std::unique_ptr<DIR, DirCloser>;
 
 }  // namespace e4inline

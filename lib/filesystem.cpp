@@ -17,6 +17,7 @@
 #include "e4inline/ondisk.hpp"
 #include "e4inline/staged_io.hpp"
 #include "e4inline/undo_file.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -99,10 +100,7 @@ Result<void> flock_exclusive(FdSet& held, const std::string& path, const std::st
 // The loop devices whose backing file is the file IMAGE_ST describes.
 std::vector<std::string> loop_devices_backed_by(const struct stat& image_st) {
     std::vector<std::string> out;
-    struct CloseDir {
-        void operator()(DIR* d) const { closedir(d); }
-    };
-    std::unique_ptr<DIR, CloseDir> dir(opendir("/sys/block"));
+    UniqueDir dir(opendir("/sys/block"));
     if (!dir)
         return out;
     while (const struct dirent* e = readdir(dir.get())) {

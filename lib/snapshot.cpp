@@ -16,6 +16,7 @@
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/source.hpp"
 #include "e4inline/text.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -78,10 +79,10 @@ Result<Manifest> snapshot(const std::string& mountpoint, const std::vector<std::
         if (auto probe = probe_device(*dev))
             m.uuid = probe->uuid;
     }
-    const int fd = open(m.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd owner(open(m.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!owner)
         return std::unexpected(errno_error(errno, "opening", m.mountpoint));
-    std::unique_ptr<const int, void (*)(const int*)> owner(&fd, [](const int* p) { close(*p); });
+    const int fd = owner.get();
     KernelViewOptions kv;
     kv.fiemap = false;
     kv.max_buffered = std::uint64_t{1} << 30;
