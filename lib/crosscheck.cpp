@@ -318,23 +318,14 @@ private:
                 return;
             }
         } else {
-            struct Ctx {
-                std::vector<DirEntryKey>* out;
-                std::uint64_t* parent;
-            } ctx{&disk, &parent};
-            auto cb = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
-                auto* c = static_cast<Ctx*>(priv);
-                const std::string name(d->name, ext2fs_dirent_name_len(d));
-                if (name == "..")
-                    *c->parent = d->inode;
-                else if (name != "." && d->inode != 0)
-                    c->out->push_back({name, d->inode});
-                return 0;
-            };
-            if (errcode_t err = ext2fs_dir_iterate2(fs_.raw(), static_cast<ext2_ino_t>(k.ino), 0, nullptr, cb, &ctx)) {
-                add(k, MismatchKind::disk_layout, "-", fs_.error(err, "reading directory", k.path).message());
+            auto listing = list_dir(fs_, static_cast<ext2_ino_t>(k.ino), k.path);
+            if (!listing) {
+                add(k, MismatchKind::disk_layout, "-", listing.error().message());
                 return;
             }
+            parent = listing->parent;
+            for (const auto& e : listing->entries)
+                disk.push_back({e.name, e.ino});
         }
         std::vector<DirEntryKey> kernel;
         kernel.reserve(k.entries.size());

@@ -11,7 +11,11 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
+#include "e4inline/error.hpp"
+#include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
 
 namespace e4inline::bytes {
@@ -178,5 +182,35 @@ struct DirCloser {
     void operator()(DIR* d) const noexcept { ::closedir(d); }
 };
 using UniqueDir = std::unique_ptr<DIR, DirCloser>;
+
+}  // namespace e4inline
+
+namespace e4inline {
+
+struct MountInfo;  // e4inline/mountinfo.hpp
+
+// Every line of /proc/self/mountinfo, in the kernel's order (a later mount
+// covers an earlier one at the same place), with the escaped fields (\040
+// for a space) decoded. The one parser of the mount table (lib/mountinfo.cpp).
+Result<std::vector<MountInfo>> mount_table();
+
+}  // namespace e4inline
+
+namespace e4inline {
+
+class Filesystem;  // e4inline/filesystem.hpp
+
+// A directory as libext2fs reads it (inline or in blocks). The choice made
+// once for every reader: "." and ".." are never entries; the inode of the
+// first ".." is the parent; unused entries (inode 0) are skipped.
+struct DirListing {
+    ext2_ino_t parent = 0;
+    std::vector<DirEntrySpec> entries;  // name, inode, EXT2_FT_* type
+};
+
+// ext2fs_dir_iterate2 over DIR; the error of libext2fs, OUT as far as it got.
+errcode_t list_dir(ext2_filsys fs, ext2_ino_t dir, DirListing& out);
+// The same with the error as a value: "reading directory PATH".
+Result<DirListing> list_dir(const Filesystem& fs, ext2_ino_t dir, const std::string& path);
 
 }  // namespace e4inline

@@ -38,15 +38,12 @@ Result<std::string> mounted_at(const std::string& image) {
     struct stat image_st{};
     if (stat(image.c_str(), &image_st) != 0)
         return std::unexpected(errno_error(errno, "opening", {}, image));
-    std::ifstream mounts("/proc/self/mounts");
-    std::string line;
-    while (std::getline(mounts, line)) {
-        const auto sp1 = line.find(' ');
-        if (sp1 == std::string::npos)
-            continue;
-        const auto sp2 = line.find(' ', sp1 + 1);
-        const std::string source = unescape_mount_field(std::string_view(line).substr(0, sp1));
-        const std::string target = unescape_mount_field(std::string_view(line).substr(sp1 + 1, sp2 - sp1 - 1));
+    auto mounts = mount_table();
+    if (!mounts)
+        return std::string();  // as before: no mount table, no mount found
+    for (const MountInfo& m : *mounts) {
+        const std::string& source = m.source;
+        const std::string& target = m.mountpoint;
         if (source.empty() || source[0] != '/')
             continue;
         struct stat st{};

@@ -37,16 +37,10 @@ FileType type_from_name(const std::string& s) {
 // A directory's entries as libext2fs reads them (inline or in blocks).
 Result<std::vector<std::pair<std::string, std::uint64_t>>> disk_dir_entries(const Filesystem& fs, ext2_ino_t ino,
                                                                             const std::string& path) {
+    const DirListing listing = E4I_TRY(list_dir(fs, ino, path));
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    auto cb = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
-        auto* v = static_cast<std::vector<std::pair<std::string, std::uint64_t>>*>(priv);
-        const std::string name(d->name, ext2fs_dirent_name_len(d));
-        if (d->inode != 0 && name != "." && name != "..")
-            v->emplace_back(name, d->inode);
-        return 0;
-    };
-    if (errcode_t err = ext2fs_dir_iterate2(fs.raw(), ino, 0, nullptr, cb, &out))
-        return std::unexpected(fs.error(err, "reading directory", path));
+    for (const auto& e : listing.entries)
+        out.emplace_back(e.name, e.ino);
     return out;
 }
 

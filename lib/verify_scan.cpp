@@ -53,20 +53,10 @@ void for_each_entry(ext2_filsys fs, std::uint32_t dir, F&& f) {
                 f(d.inode, std::string_view(d.name), d.file_type);
         return;
     }
-    struct Ctx {
-        F* f;
-    } ctx{&f};
-    ext2fs_dir_iterate2(
-        fs, dir, 0, nullptr,
-        [](ext2_ino_t, int, ext2_dir_entry* de, int, int, char*, void* priv) -> int {
-            auto* c = static_cast<Ctx*>(priv);
-            const int len = ext2fs_dirent_name_len(de);
-            const std::string_view name(de->name, static_cast<std::size_t>(len));
-            if (de->inode != 0 && name != "." && name != "..")
-                (*c->f)(de->inode, name, ext2fs_dirent_file_type(de));
-            return 0;
-        },
-        &ctx);
+    DirListing listing;
+    list_dir(fs, dir, listing);  // an error ends the listing where it stopped
+    for (const auto& e : listing.entries)
+        f(e.ino, std::string_view(e.name), e.file_type);
 }
 
 // Whether an external xattr block holds a system.data entry. Bounds-checked
