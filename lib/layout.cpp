@@ -322,10 +322,6 @@ std::vector<std::uint8_t> InlineLayout::inline_bytes() const {
     return out;
 }
 
-std::size_t inline_capacity(std::span<const std::uint8_t> raw) {
-    return parse_inline_layout(raw).capacity;
-}
-
 InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_inline_data) {
     InlineLayout l;
     l.inode_size = raw.size();

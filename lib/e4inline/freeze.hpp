@@ -45,7 +45,6 @@ public:
     // read under the freeze may then not be consistent.
     Result<void> thaw();
 
-    bool frozen() const { return frozen_; }
     // How long the filesystem has been (or was, once thawed) frozen.
     std::chrono::microseconds held() const;
     // Whether the deadline given by max_freeze has passed.
