@@ -210,7 +210,16 @@ struct DirListing {
 
 // ext2fs_dir_iterate2 over DIR; the error of libext2fs, OUT as far as it got.
 errcode_t list_dir(ext2_filsys fs, ext2_ino_t dir, DirListing& out);
-// The same with the error as a value: "reading directory PATH".
-Result<DirListing> list_dir(const Filesystem& fs, ext2_ino_t dir, const std::string& path);
+
+// The same with the error as a value: "reading directory PATH". A template
+// over the Filesystem so that the sources built without filesystem.cpp
+// (fuzz/verify-fuzz) need nothing more than list_dir.cpp.
+template <class Fs = Filesystem>
+Result<DirListing> list_dir(const Fs& fs, ext2_ino_t dir, const std::string& path) {
+    DirListing out;
+    if (errcode_t err = list_dir(fs.raw(), dir, out))
+        return std::unexpected(fs.error(err, "reading directory", path));
+    return out;
+}
 
 }  // namespace e4inline

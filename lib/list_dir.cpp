@@ -4,7 +4,6 @@
 // over as ordinary entries (inline_data_dir_iterate synthesizes them).
 #include <ext2fs/ext2fs.h>
 
-#include "e4inline/filesystem.hpp"
 #include "e4inlineP.hpp"
 
 namespace e4inline {
@@ -28,13 +27,6 @@ int collect(ext2_ino_t, int, ext2_dir_entry* d, int, int, char*, void* priv) {
 errcode_t list_dir(ext2_filsys fs, ext2_ino_t dir, DirListing& out) {
     out = DirListing{};
     return ext2fs_dir_iterate2(fs, dir, 0, nullptr, collect, &out);
-}
-
-Result<DirListing> list_dir(const Filesystem& fs, ext2_ino_t dir, const std::string& path) {
-    DirListing out;
-    if (errcode_t err = list_dir(fs.raw(), dir, out))
-        return std::unexpected(fs.error(err, "reading directory", path));
-    return out;
 }
 
 }  // namespace e4inline
