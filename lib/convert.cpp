@@ -8,6 +8,7 @@
 #include "e4inline/create.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 // Exported by libext2fs but declared only in its private header
 // (lib/ext2fs/ext2fsP.h): moves inline data to a block, for files, symlinks
@@ -37,42 +38,6 @@ Result<void> check_free_blocks(const Filesystem& fs, std::uint64_t bytes, const 
             fmt::format("not enough free blocks to move the data to extents: {} needed, {} free", need, free_blocks),
             spec));
     return {};
-}
-
-// libext2fs' iteration over an inline directory hands "." and ".." over as
-// ordinary entries (inline_data_dir_iterate synthesizes them): match by name too.
-bool is_dot_or_dot_dot(const struct ext2_dir_entry* d) {
-    const int len = ext2fs_dirent_name_len(d);
-    return (len == 1 && d->name[0] == '.') || (len == 2 && d->name[0] == '.' && d->name[1] == '.');
-}
-
-struct DirListing {
-    ext2_ino_t parent = 0;
-    std::vector<DirEntrySpec> entries;
-};
-
-int collect_dirent(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
-    auto* listing = static_cast<DirListing*>(priv);
-    const int name_len = ext2fs_dirent_name_len(dirent);
-    if (entry == DIRENT_DOT_FILE || (name_len == 1 && dirent->name[0] == '.'))
-        return 0;
-    if (entry == DIRENT_DOT_DOT_FILE || (name_len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.')) {
-        listing->parent = dirent->inode;
-        return 0;
-    }
-    if (dirent->inode == 0)
-        return 0;
-    listing->entries.push_back({std::string(dirent->name, static_cast<std::size_t>(name_len)), dirent->inode,
-                                ext2fs_dirent_file_type(dirent)});
-    return 0;
-}
-
-Result<DirListing> list_dir(const Filesystem& fs, const InodeRef& ref) {
-    DirListing listing;
-    errcode_t err = ext2fs_dir_iterate2(fs.raw(), ref.ino, 0, nullptr, collect_dirent, &listing);
-    if (err)
-        return std::unexpected(fs.error(err, "reading directory", ref.spec));
-    return listing;
 }
 
 bool is_lost_and_found(const Filesystem& fs, ext2_ino_t ino) {
@@ -190,7 +155,7 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
         return refuse(out, "fast symlink",
                       fmt::format("a {}-byte target is a fast symlink (targets under 60 bytes are never inline)",
                                   l.size));
-    if (l.type == FileType::symlink && l.size < od::i_block_size)
+    if (l.type == FileType::symlink && is_fast_symlink_target(l.size))
         return refuse(out, "short symlink",
                       fmt::format("a {}-byte target belongs in a fast symlink, not inline data", l.size));
     if (ref.ino == EXT2_ROOT_INO)
@@ -200,7 +165,7 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
 
     std::vector<std::uint8_t> data;
     if (l.type == FileType::directory) {
-        const DirListing listing = E4I_TRY(list_dir(fs, ref));
+        const DirListing listing = E4I_TRY(list_dir(fs, ref.ino, ref.spec));
         auto bytes = inline_dir_bytes(listing.parent, listing.entries, l.capacity);
         if (!bytes) {
             std::size_t need = od::i_block_size - od::inline_dir_parent_size;
@@ -230,14 +195,6 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
 
 namespace {
 
-int collect_tree(ext2_ino_t, int entry, struct ext2_dir_entry* dirent, int, int, char*, void* priv) {
-    auto* list = static_cast<std::vector<std::pair<ext2_ino_t, int>>*>(priv);
-    if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE || dirent->inode == 0 || is_dot_or_dot_dot(dirent))
-        return 0;
-    list->push_back({dirent->inode, ext2fs_dirent_file_type(dirent)});
-    return 0;
-}
-
 Result<std::vector<ext2_ino_t>> inodes_under(const Filesystem& fs, const InodeRef& top) {
     std::vector<ext2_ino_t> out{top.ino};
     std::set<ext2_ino_t> seen{top.ino};
@@ -245,13 +202,13 @@ Result<std::vector<ext2_ino_t>> inodes_under(const Filesystem& fs, const InodeRe
     while (!dirs.empty()) {
         const ext2_ino_t dir = dirs.back();
         dirs.pop_back();
-        std::vector<std::pair<ext2_ino_t, int>> children;
-        errcode_t err = ext2fs_dir_iterate2(fs.raw(), dir, 0, nullptr, collect_tree, &children);
+        DirListing children;
+        errcode_t err = list_dir(fs.raw(), dir, children);
         if (err == EXT2_ET_NO_DIRECTORY)
             continue;
         if (err)
             return std::unexpected(fs.error(err, "reading directory", fmt::format("<{}>", dir)));
-        for (const auto& [ino, type] : children) {
+        for (const auto& [name, ino, type] : children.entries) {
             if (!seen.insert(ino).second)
                 continue;
             out.push_back(ino);

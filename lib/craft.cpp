@@ -11,8 +11,10 @@
 
 #include <ext2fs/ext2_ext_attr.h>
 
+#include "e4inline/create.hpp"
 #include "e4inline/layout.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -30,20 +32,12 @@ struct Target {
 
 using CraftFn = Result<std::string> (*)(Target&);
 
-void put16(std::vector<std::uint8_t>& b, std::size_t off, std::uint16_t v) {
-    b[off] = v & 0xff;
-    b[off + 1] = v >> 8;
-}
-void put32(std::vector<std::uint8_t>& b, std::size_t off, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        b[off + i] = (v >> (8 * i)) & 0xff;
-}
-std::uint32_t get32(const std::vector<std::uint8_t>& b, std::size_t off) {
-    return b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (static_cast<std::uint32_t>(b[off + 3]) << 24);
-}
+using bytes::le32;
+using bytes::put_le16;
+using bytes::put_le32;
 void put_size(std::vector<std::uint8_t>& b, std::uint64_t size) {
-    put32(b, od::off_size_lo, static_cast<std::uint32_t>(size));
-    put32(b, od::off_size_high, static_cast<std::uint32_t>(size >> 32));
+    put_le32(b, od::off_size_lo, static_cast<std::uint32_t>(size));
+    put_le32(b, od::off_size_high, static_cast<std::uint32_t>(size >> 32));
 }
 
 Error refuse(const Target& t, std::string why) {
@@ -102,8 +96,8 @@ Result<void> append_entry(Target& t, std::uint8_t index, std::string_view name, 
     std::fill(t.raw.begin() + at, t.raw.begin() + at + len + 4, 0);
     t.raw[at] = static_cast<std::uint8_t>(name.size());
     t.raw[at + 1] = index;
-    put16(t.raw, at + 2, value_offs);
-    put32(t.raw, at + 8, value_size);
+    put_le16(t.raw, at + 2, value_offs);
+    put_le32(t.raw, at + 8, value_size);
     std::memcpy(t.raw.data() + at + od::xattr_entry_fixed_size, name.data(), name.size());
     return {};
 }
@@ -159,9 +153,9 @@ Result<std::string> system_data_outside_body(Target& t) {
     const std::size_t end = end_marker(t.layout) + 4;
     std::copy(t.raw.begin() + sd.entry_offset + len, t.raw.begin() + end, t.raw.begin() + sd.entry_offset);
     std::fill(t.raw.begin() + end - len, t.raw.begin() + end, 0);
-    put32(t.raw, od::off_file_acl_lo, static_cast<std::uint32_t>(block));
-    put16(t.raw, od::off_file_acl_high, static_cast<std::uint16_t>(block >> 32));
-    put32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(t.layout.blocks + fs->blocksize / 512));
+    put_le32(t.raw, od::off_file_acl_lo, static_cast<std::uint32_t>(block));
+    put_le16(t.raw, od::off_file_acl_high, static_cast<std::uint16_t>(block >> 32));
+    put_le32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(t.layout.blocks + fs->blocksize / 512));
     E4I_TRY(write_raw(t));
     return fmt::format("moved system.data to the new xattr block {}", block);
 }
@@ -169,7 +163,7 @@ Result<std::string> system_data_outside_body(Target& t) {
 Result<std::string> system_data_value_inum(Target& t) {
     E4I_TRY(need_inline(t));
     const auto inum = E4I_TRY(number_arg(t, 1));
-    put32(t.raw, system_data(t).entry_offset + 4, static_cast<std::uint32_t>(inum));
+    put_le32(t.raw, system_data(t).entry_offset + 4, static_cast<std::uint32_t>(inum));
     E4I_TRY(write_raw(t));
     return fmt::format("set system.data e_value_inum to {}", inum);
 }
@@ -177,7 +171,7 @@ Result<std::string> system_data_value_inum(Target& t) {
 Result<std::string> system_data_without_flag(Target& t) {
     E4I_TRY(need_inline(t, FileType::regular));
     // An empty block-mapped file that still carries system.data.
-    put32(t.raw, od::off_flags, t.layout.flags & ~od::fl_inline_data);
+    put_le32(t.raw, od::off_flags, t.layout.flags & ~od::fl_inline_data);
     std::fill(t.raw.begin() + od::off_block, t.raw.begin() + od::off_block + od::i_block_size, 0);
     put_size(t.raw, 0);
     E4I_TRY(write_raw(t));
@@ -193,7 +187,7 @@ Result<std::string> system_data_duplicate(Target& t) {
 
 Result<std::string> inline_and_extents(Target& t) {
     E4I_TRY(need_inline(t));
-    put32(t.raw, od::off_flags, t.layout.flags | od::fl_extents);
+    put_le32(t.raw, od::off_flags, t.layout.flags | od::fl_extents);
     E4I_TRY(write_raw(t));
     return "set EXTENTS_FL next to INLINE_DATA_FL";
 }
@@ -205,7 +199,7 @@ Result<std::string> inline_on_special(Target& t) {
                        : what == "sock" ? 0xC000 : 0;
     if (!type)
         return std::unexpected(plain_error(ExitCode::usage, "ARG must be fifo, chr, blk or sock", t.ref.spec));
-    put16(t.raw, od::off_mode, static_cast<std::uint16_t>((t.layout.mode & 07777) | type));
+    put_le16(t.raw, od::off_mode, static_cast<std::uint16_t>((t.layout.mode & 07777) | type));
     E4I_TRY(write_raw(t));
     return fmt::format("made the inline file a {}", what);
 }
@@ -226,14 +220,14 @@ Result<std::string> extra_isize_invalid(Target& t) {
     const auto v = E4I_TRY(number_arg(t, 30));
     if (v % 4 == 0 && od::good_old_inode_size + v <= t.raw.size())
         return std::unexpected(plain_error(ExitCode::usage, "ARG must be unaligned or past the inode", t.ref.spec));
-    put16(t.raw, od::off_extra_isize, static_cast<std::uint16_t>(v));
+    put_le16(t.raw, od::off_extra_isize, static_cast<std::uint16_t>(v));
     E4I_TRY(write_raw(t));
     return fmt::format("set i_extra_isize from {} to {}", t.layout.extra_isize, v);
 }
 
 Result<std::string> xattr_bad_magic(Target& t) {
     E4I_TRY(need_inline(t));
-    put32(t.raw, t.layout.xattr_area_offset, 0xEA02DEAD);
+    put_le32(t.raw, t.layout.xattr_area_offset, 0xEA02DEAD);
     E4I_TRY(write_raw(t));
     return fmt::format("set the in-inode xattr magic at offset {} to 0xea02dead", t.layout.xattr_area_offset);
 }
@@ -284,8 +278,8 @@ Result<std::string> xattr_entry_out_of_bounds(Target& t) {
 Result<std::string> xattr_value_out_of_bounds(Target& t) {
     E4I_TRY(need_inline(t));
     const auto& sd = system_data(t);
-    put32(t.raw, sd.entry_offset + 8, static_cast<std::uint32_t>(t.raw.size()));
-    put16(t.raw, sd.entry_offset + 2, static_cast<std::uint16_t>(sd.value_size ? sd.value_offs : 4));
+    put_le32(t.raw, sd.entry_offset + 8, static_cast<std::uint32_t>(t.raw.size()));
+    put_le16(t.raw, sd.entry_offset + 2, static_cast<std::uint16_t>(sd.value_size ? sd.value_offs : 4));
     E4I_TRY(write_raw(t));
     return fmt::format("set system.data e_value_size to {}", t.raw.size());
 }
@@ -305,7 +299,7 @@ Result<std::string> blocks_without_xattr_block(Target& t) {
     if (t.layout.file_acl != 0)
         return std::unexpected(refuse(t, "has an xattr block"));
     const auto blocks = E4I_TRY(number_arg(t, 8));
-    put32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(blocks));
+    put_le32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(blocks));
     E4I_TRY(write_raw(t));
     return fmt::format("set i_blocks to {}", blocks);
 }
@@ -313,7 +307,7 @@ Result<std::string> blocks_without_xattr_block(Target& t) {
 Result<std::string> dir_parent_bad(Target& t) {
     E4I_TRY(need_inline(t, FileType::directory));
     const auto parent = E4I_TRY(number_arg(t, t.fs.raw()->super->s_inodes_count + 1ULL));
-    put32(t.raw, od::off_block, static_cast<std::uint32_t>(parent));
+    put_le32(t.raw, od::off_block, static_cast<std::uint32_t>(parent));
     E4I_TRY(write_raw(t));
     return fmt::format("set the parent inode from {} to {}", t.layout.dir_parent.value_or(0), parent);
 }
@@ -348,7 +342,7 @@ Result<const InlineDirEntry*> first_dirent(const Target& t, bool named) {
 Result<std::string> dir_chain_broken(Target& t) {
     E4I_TRY(need_inline(t, FileType::directory));
     const auto* d = E4I_TRY(first_dirent(t, false));
-    put16(t.raw, dirent_at(d->offset) + 4, static_cast<std::uint16_t>(d->rec_len + 1));
+    put_le16(t.raw, dirent_at(d->offset) + 4, static_cast<std::uint16_t>(d->rec_len + 1));
     E4I_TRY(write_raw(t));
     return fmt::format("set rec_len at inline offset {} from {} to {}", d->offset, d->rec_len, d->rec_len + 1);
 }
@@ -361,7 +355,7 @@ Result<std::string> dir_chain_short(Target& t) {
             last = &d;
     if (!last || last->rec_len < od::dirent_header_size + ((last->name_len + 3u) & ~3u) + 4)
         return std::unexpected(refuse(t, "the last entry in i_block cannot give up 4 bytes"));
-    put16(t.raw, dirent_at(last->offset) + 4, static_cast<std::uint16_t>(last->rec_len - 4));
+    put_le16(t.raw, dirent_at(last->offset) + 4, static_cast<std::uint16_t>(last->rec_len - 4));
     E4I_TRY(write_raw(t));
     return fmt::format("set rec_len at inline offset {} from {} to {}", last->offset, last->rec_len,
                        last->rec_len - 4);
@@ -380,7 +374,7 @@ Result<std::string> dir_entry_inode_out_of_range(Target& t) {
     E4I_TRY(need_inline(t, FileType::directory));
     const auto* d = E4I_TRY(first_dirent(t, true));
     const auto ino = E4I_TRY(number_arg(t, t.fs.raw()->super->s_inodes_count + 1ULL));
-    put32(t.raw, dirent_at(d->offset), static_cast<std::uint32_t>(ino));
+    put_le32(t.raw, dirent_at(d->offset), static_cast<std::uint32_t>(ino));
     E4I_TRY(write_raw(t));
     return fmt::format("set entry '{}' from inode {} to {}", d->name, d->inode, ino);
 }
@@ -395,7 +389,7 @@ Result<std::string> dir_entry_inode_unused(Target& t) {
             unused = i;
     if (!unused)
         return std::unexpected(refuse(t, "the filesystem has no unused inode"));
-    put32(t.raw, dirent_at(d->offset), unused);
+    put_le32(t.raw, dirent_at(d->offset), unused);
     E4I_TRY(write_raw(t));
     return fmt::format("set entry '{}' from inode {} to unused inode {}", d->name, d->inode, unused);
 }
@@ -410,7 +404,7 @@ Result<std::string> symlink_size_mismatch(Target& t) {
 
 Result<std::string> symlink_bad_flags(Target& t) {
     E4I_TRY(need_inline(t, FileType::symlink));
-    put32(t.raw, od::off_flags, t.layout.flags | od::fl_index);
+    put_le32(t.raw, od::off_flags, t.layout.flags | od::fl_index);
     E4I_TRY(write_raw(t));
     return "set INDEX_FL on the inline symlink";
 }
@@ -436,16 +430,16 @@ Result<std::string> lost_found_inline(Target& t) {
     if (err)
         return std::unexpected(t.fs.error(err, "freeing the blocks of", t.ref.spec));
     t.raw = E4I_TRY(t.fs.read_raw_inode(t.ref.ino));
-    put32(t.raw, od::off_flags, (get32(t.raw, od::off_flags) & ~od::fl_extents) | od::fl_inline_data);
+    put_le32(t.raw, od::off_flags, (le32(t.raw, od::off_flags) & ~od::fl_extents) | od::fl_inline_data);
     std::fill(t.raw.begin() + od::off_block, t.raw.begin() + od::off_block + od::i_block_size, 0);
-    put32(t.raw, od::off_block, parent);
-    put16(t.raw, od::off_block + 4 + 4, od::i_block_size - od::inline_dir_parent_size);
+    put_le32(t.raw, od::off_block, parent);
+    put_le16(t.raw, od::off_block + 4 + 4, od::i_block_size - od::inline_dir_parent_size);
     put_size(t.raw, od::i_block_size);
-    put32(t.raw, od::off_blocks_lo, 0);
-    put16(t.raw, od::off_blocks_high, 0);
+    put_le32(t.raw, od::off_blocks_lo, 0);
+    put_le16(t.raw, od::off_blocks_high, 0);
     const std::size_t area = t.layout.xattr_area_offset;
     std::fill(t.raw.begin() + area, t.raw.end(), 0);
-    put32(t.raw, area, od::xattr_magic);
+    put_le32(t.raw, area, od::xattr_magic);
     t.raw[area + 4] = 4;
     t.raw[area + 5] = od::xattr_index_system;
     std::memcpy(t.raw.data() + area + 4 + od::xattr_entry_fixed_size, od::system_data_name, 4);
@@ -494,11 +488,10 @@ Result<std::string> fill(Filesystem& fs, std::string_view path) {
     if (err)
         return std::unexpected(fs.error(err, "linking", spec));
     ext2fs_inode_alloc_stats2(raw, ino, +1, 0);
-    ext2_inode_large inode{};
-    inode.i_mode = LINUX_S_IFREG | 0644;
-    inode.i_links_count = 1;
-    inode.i_atime = inode.i_ctime = inode.i_mtime = static_cast<__u32>(time(nullptr));
-    inode.i_extra_isize = sizeof(ext2_inode_large) - EXT2_GOOD_OLD_INODE_SIZE;
+    // The new inode as create writes one (its i_extra_isize, its times).
+    auto fresh = fresh_inode(fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1);
+    fresh.resize(std::max(fresh.size(), sizeof(ext2_inode_large)));
+    auto& inode = *reinterpret_cast<ext2_inode_large*>(fresh.data());
     if (ext2fs_has_feature_extents(raw->super))
         inode.i_flags |= EXT4_EXTENTS_FL;
     if ((err = ext2fs_write_new_inode(raw, ino, reinterpret_cast<ext2_inode*>(&inode))))

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -17,13 +18,11 @@ namespace {
 // refuses to grow an inline directory by this much or less.
 constexpr std::size_t min_dirent_len = 12;
 
-// i_extra_isize as ext2fs_write_new_inode sets it: the fields of struct
-// ext2_inode_large past the 128-byte base.
-std::uint16_t new_extra_isize(unsigned inode_size) {
-    if (inode_size <= od::good_old_inode_size)
-        return 0;
-    const std::size_t want = sizeof(struct ext2_inode_large) - od::good_old_inode_size;
-    return static_cast<std::uint16_t>(std::min<std::size_t>(want, inode_size - od::good_old_inode_size));
+// i_extra_isize of a new inode of FS, as the kernel gives it.
+std::uint16_t new_extra_isize(const Filesystem& fs) {
+    ext2_super_block* sb = fs.raw()->super;
+    return new_inode_extra_isize(fs.inode_size(), ext2fs_has_feature_extra_isize(sb), sb->s_want_extra_isize,
+                                 sb->s_min_extra_isize);
 }
 
 Result<void> check_free_blocks(const Filesystem& fs, std::uint64_t bytes, const std::string& path) {
@@ -171,7 +170,7 @@ std::vector<std::uint8_t> fresh_inode(const Filesystem& fs, std::uint16_t mode, 
     const auto t = static_cast<std::uint32_t>(attrs.mtime.value_or(std::time(nullptr)));
     inode->i_atime = inode->i_ctime = inode->i_mtime = t;
     inode->i_links_count = links;
-    inode->i_extra_isize = new_extra_isize(fs.inode_size());
+    inode->i_extra_isize = new_extra_isize(fs);
     if (inode->i_extra_isize >= 24)
         inode->i_crtime = t;
     raw.resize(fs.inode_size());
@@ -356,7 +355,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
                 ExitCode::usage, fmt::format("symlink target of {} bytes is too long (the limit is {})",
                                              req.target.size(), fs.block_size() - 1),
                 req.path));
-        if (req.target.size() < od::i_block_size) {
+        if (is_fast_symlink_target(req.target.size())) {
             out.storage = Storage::fast_symlink;
             out.note = fmt::format("the {}-byte target is under 60 bytes: stored as a fast symlink in i_block, "
                                    "not as inline data",

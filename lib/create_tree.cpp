@@ -18,6 +18,7 @@
 #include "e4inline/create.hpp"
 #include "e4inline/inline_dir.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 #include "e4inline/source.hpp"
 
 namespace e4inline {
@@ -27,10 +28,6 @@ namespace od = ondisk;
 namespace {
 
 using Entry = DirEntrySpec;
-
-struct DirCloser {
-    void operator()(DIR* d) const { closedir(d); }
-};
 
 class TreeWriter {
 public:
@@ -96,12 +93,12 @@ private:
     // or shrink while it is copied, /proc and /sys lie), so the buffer grows
     // with what is read, up to what the image can still store plus one byte.
     Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        if (fd < 0)
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+        if (!fd)
             return std::unexpected(source_error(errno, "opening", path));
         const std::uint64_t limit = storable_file_bytes(fs_, true);
-        auto data = read_source_fd(fd, path, static_cast<std::size_t>(limit));
-        ::close(fd);
+        auto data = read_source_fd(fd.get(), path, static_cast<std::size_t>(limit));
+        fd.reset();
         if (data && data->size() > limit)
             return std::unexpected(plain_error(
                 ExitCode::operational,
@@ -113,7 +110,7 @@ private:
     // are returned, not linked.
     Result<void> copy_children(const std::string& src, ext2_ino_t dir, std::vector<Entry>& entries,
                                std::uint16_t& subdirs) {
-        std::unique_ptr<DIR, DirCloser> d(opendir(src.c_str()));
+        UniqueDir d(opendir(src.c_str()));
         if (!d)
             return std::unexpected(source_error(errno, "opening directory", src));
         std::vector<std::string> names;
@@ -181,7 +178,7 @@ private:
                 }
                 entries.push_back({name, ino, EXT2_FT_SYMLINK});
                 ++summary.symlinks;
-                if (target.size() < od::i_block_size)
+                if (is_fast_symlink_target(target.size()))
                     ++summary.symlinks_fast;
                 else if (fs_.has_inline_data() && target.size() <= capacity_)
                     ++summary.symlinks_inline;
@@ -356,7 +353,7 @@ struct TreeNeeds {
 
 Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::size_t block_size, TreeNeeds& needs,
                            const std::string& image) {
-    std::unique_ptr<DIR, DirCloser> d(opendir(src.c_str()));
+    UniqueDir d(opendir(src.c_str()));
     if (!d)
         return std::unexpected(errno_error(errno, "opening directory", src, image));
     std::uint64_t dir_bytes = 24;  // "." and ".."
@@ -377,7 +374,7 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
         if (S_ISDIR(st.st_mode))
             E4I_TRY(estimate_tree(path, capacity, block_size, needs, image));
         else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && size > capacity &&
-                 !(S_ISLNK(st.st_mode) && size < od::i_block_size))
+                 !(S_ISLNK(st.st_mode) && is_fast_symlink_target(size)))
             needs.blocks += (size + block_size - 1) / block_size + 1;
     }
     if (dir_bytes > capacity)
@@ -387,7 +384,7 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
 
 Result<void> check_room_for_tree(const Filesystem& fs, const std::string& source_dir, ext2_ino_t dir) {
     // ext2fs_link does not look for an existing name: refuse clashes here.
-    std::unique_ptr<DIR, DirCloser> d(opendir(source_dir.c_str()));
+    UniqueDir d(opendir(source_dir.c_str()));
     if (!d)
         return std::unexpected(errno_error(errno, "opening directory", source_dir, fs.image()));
     while (const dirent* de = readdir(d.get())) {

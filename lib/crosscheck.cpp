@@ -23,6 +23,7 @@
 #include "e4inline/kernel_view.hpp"
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -48,9 +49,7 @@ struct RawInode {
 bool disk_inline_flag(std::span<const std::uint8_t> raw) {
     if (raw.size() < od::off_flags + 4)
         return false;
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
-    return le32toh(flags) & od::fl_inline_data;
+    return bytes::le32(raw, od::off_flags) & od::fl_inline_data;
 }
 
 std::string lower(std::string s) {
@@ -319,23 +318,14 @@ private:
                 return;
             }
         } else {
-            struct Ctx {
-                std::vector<DirEntryKey>* out;
-                std::uint64_t* parent;
-            } ctx{&disk, &parent};
-            auto cb = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
-                auto* c = static_cast<Ctx*>(priv);
-                const std::string name(d->name, ext2fs_dirent_name_len(d));
-                if (name == "..")
-                    *c->parent = d->inode;
-                else if (name != "." && d->inode != 0)
-                    c->out->push_back({name, d->inode});
-                return 0;
-            };
-            if (errcode_t err = ext2fs_dir_iterate2(fs_.raw(), static_cast<ext2_ino_t>(k.ino), 0, nullptr, cb, &ctx)) {
-                add(k, MismatchKind::disk_layout, "-", fs_.error(err, "reading directory", k.path).message());
+            auto listing = list_dir(fs_, static_cast<ext2_ino_t>(k.ino), k.path);
+            if (!listing) {
+                add(k, MismatchKind::disk_layout, "-", listing.error().message());
                 return;
             }
+            parent = listing->parent;
+            for (const auto& e : listing->entries)
+                disk.push_back({e.name, e.ino});
         }
         std::vector<DirEntryKey> kernel;
         kernel.reserve(k.entries.size());
@@ -576,19 +566,13 @@ struct DiskCtime {
 };
 
 DiskCtime disk_ctime(std::span<const std::uint8_t> raw) {
-    auto le32 = [&](std::size_t off) {
-        std::uint32_t v = 0;
-        std::memcpy(&v, raw.data() + off, sizeof v);
-        return le32toh(v);
-    };
+    using bytes::le32;
     constexpr std::size_t off_ctime = 12, off_ctime_extra = 132;
     DiskCtime c;
-    c.sec = static_cast<std::int32_t>(le32(off_ctime));
+    c.sec = static_cast<std::int32_t>(le32(raw, off_ctime));
     if (raw.size() >= off_ctime_extra + 4) {
-        std::uint16_t extra_isize = 0;
-        std::memcpy(&extra_isize, raw.data() + od::off_extra_isize, sizeof extra_isize);
-        if (le16toh(extra_isize) >= 8) {
-            const std::uint32_t extra = le32(off_ctime_extra);
+        if (bytes::le16(raw, od::off_extra_isize) >= 8) {
+            const std::uint32_t extra = le32(raw, off_ctime_extra);
             c.sec += static_cast<std::int64_t>(extra & 3) << 32;
             c.nsec = extra >> 2;
             c.granularity_ns = 1;
@@ -906,13 +890,12 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
                                            fmt::format("libblkid says it holds {}, not ext4", probe.type),
                                            report.device));
 
-    const int root_fd = open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root_fd < 0)
+    const UniqueFd root_fd(open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd)
         return std::unexpected(errno_error(errno, "opening", report.mountpoint));
-    std::unique_ptr<const int, void (*)(const int*)> root_owner(&root_fd, [](const int* p) { close(*p); });
     if (options.walk_frozen)
-        return check_walking_frozen(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
-    return check_revalidating(std::move(report), root_fd, mount.dev, probe, paths, options, t0);
+        return check_walking_frozen(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
+    return check_revalidating(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
 }
 
 Result<CrosscheckFloor> crosscheck_floor(const std::string& mountpoint) {

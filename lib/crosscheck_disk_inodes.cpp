@@ -16,6 +16,7 @@
 #endif
 
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -300,9 +301,7 @@ struct DirPiece {
 // logical order; nothing when it is not mapped by extents.
 Result<std::optional<std::vector<DirPiece>>> directory_extents(const Filesystem& fs, ext2_ino_t ino,
                                                                std::span<const std::uint8_t> raw) {
-    std::uint32_t flags = 0;
-    std::memcpy(&flags, raw.data() + ondisk::off_flags, sizeof flags);
-    if (!(le32toh(flags) & ondisk::fl_extents) || raw.size() < sizeof(ext2_inode))
+    if (!(bytes::le32(raw, ondisk::off_flags) & ondisk::fl_extents) || raw.size() < sizeof(ext2_inode))
         return std::optional<std::vector<DirPiece>>();
     // The raw inode is the little-endian struct libext2fs reads (this code
     // runs on little-endian machines only, as the kernel's view does).
@@ -382,10 +381,10 @@ read_directory_blocks(const Filesystem& fs, const DirectReader& reader, std::spa
 
 Result<InodeTableFloor> time_inode_table_read(const Filesystem& fs, const std::string& device) {
     ext2_filsys f = fs.raw();
-    const int fd = ::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd owner(::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+    if (!owner)
         return std::unexpected(errno_error(errno, "opening with O_DIRECT", device));
-    std::unique_ptr<const int, void (*)(const int*)> owner(&fd, [](const int* p) { close(*p); });
+    const int fd = owner.get();
     const std::uint64_t bs = fs.block_size(), isz = fs.inode_size(), ipg = f->super->s_inodes_per_group;
     constexpr std::size_t chunk = 1u << 20;
     AlignedBuffer buf = aligned_buffer(bs, chunk);

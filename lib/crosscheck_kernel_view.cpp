@@ -23,26 +23,11 @@
 #include <time.h>
 
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
 namespace {
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&&) = delete;
-    ~Fd() {
-        if (fd_ >= 0)
-            close(fd_);
-    }
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
 
 // O_NOATIME keeps the check from dirtying inodes, but the kernel allows it
 // only to the owner or CAP_FOWNER (snapshot may run unprivileged).
@@ -52,10 +37,6 @@ int open_noatime(int dir_fd, const char* name, int flags) {
         return openat(dir_fd, name, flags);
     return fd;
 }
-
-struct DirCloser {
-    void operator()(DIR* d) const { closedir(d); }
-};
 
 std::string join(const std::string& dir, const char* name) {
     return dir == "/" ? "/" + std::string(name) : dir + "/" + name;
@@ -162,7 +143,7 @@ public:
     }
 
     void visit_dir(int parent_fd, const std::string& path, const char* name) {
-        Fd fd(open_noatime(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd fd(open_noatime(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd)
             return warn(path, errno, "opening");
         auto described = describe(fd.get(), path, FileType::directory);
@@ -170,13 +151,11 @@ public:
             return;
         KernelFile& f = *described;
         // readdir owns a duplicate: closing the DIR must not close our fd.
-        const int dup_fd = fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
-        std::unique_ptr<DIR, DirCloser> dir(dup_fd >= 0 ? fdopendir(dup_fd) : nullptr);
-        if (!dir) {
-            if (dup_fd >= 0)
-                close(dup_fd);
+        UniqueFd dup_fd(fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+        UniqueDir dir(dup_fd ? fdopendir(dup_fd.get()) : nullptr);
+        if (!dir)
             return warn(path, errno, "reading directory");
-        }
+        dup_fd.release();  // the DIR owns it now
         struct Child {
             std::string name;
             unsigned char type;
@@ -212,7 +191,7 @@ public:
     }
 
     void visit_regular(int dir_fd, const std::string& path, const char* name) {
-        Fd fd(open_noatime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+        UniqueFd fd(open_noatime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
         if (!fd)
             return warn(path, errno, "opening");
         auto described = describe(fd.get(), path, FileType::regular);
@@ -370,7 +349,7 @@ Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& 
         const auto slash = p.rfind('/');
         const std::string parent = slash == 0 ? "." : p.substr(1, slash - 1);
         const std::string name = p.substr(slash + 1);
-        Fd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct stat st{};
         if (!dir || fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
             return std::unexpected(errno_error(errno, "looking up", given, mountpoint));
@@ -427,7 +406,7 @@ Result<Reread> reread_kernel_files(int mount_fd, dev_t dev, KernelView& view, co
         const auto slash = old.path.rfind('/');
         const std::string parent = slash == 0 ? "." : old.path.substr(1, slash - 1);
         const std::string name = old.path.substr(slash + 1);
-        Fd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         const std::size_t before = fresh.files.size();
         if (dir) {
             if (old.type == FileType::directory)
@@ -453,7 +432,7 @@ Result<Reread> reread_kernel_files(int mount_fd, dev_t dev, KernelView& view, co
         const std::string path = fresh.files[d].path;
         const std::vector<KernelDirEntry> entries = fresh.files[d].entries;
         const std::string rel = path == "/" ? "." : path.substr(1);
-        Fd dir(openat(mount_fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd dir(openat(mount_fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!dir)
             continue;
         for (const auto& e : entries) {

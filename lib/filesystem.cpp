@@ -20,6 +20,7 @@
 #include "e4inline/ondisk.hpp"
 #include "e4inline/staged_io.hpp"
 #include "e4inline/undo_file.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -122,15 +123,12 @@ Result<std::string> spec_mounted_at(const ImageSpec& spec, const std::string& sh
     struct stat image_st{};
     if (stat(image.c_str(), &image_st) != 0)
         return std::unexpected(errno_error(errno, "opening", {}, shown));
-    std::ifstream mounts("/proc/self/mounts");
-    std::string line;
-    while (std::getline(mounts, line)) {
-        const auto sp1 = line.find(' ');
-        if (sp1 == std::string::npos)
-            continue;
-        const auto sp2 = line.find(' ', sp1 + 1);
-        const std::string source = unescape_mount_field(std::string_view(line).substr(0, sp1));
-        const std::string target = unescape_mount_field(std::string_view(line).substr(sp1 + 1, sp2 - sp1 - 1));
+    auto mounts = mount_table();
+    if (!mounts)
+        return std::string();  // as before: no mount table, no mount found
+    for (const MountInfo& m : *mounts) {
+        const std::string& source = m.source;
+        const std::string& target = m.mountpoint;
         if (source.empty() || source[0] != '/')
             continue;
         struct stat st{};
@@ -197,10 +195,7 @@ Result<void> flock_exclusive(FdSet& held, const std::string& path, const std::st
 // the filesystem at OFFSET in it.
 std::vector<std::string> loop_devices_backed_by(const struct stat& image_st, std::uint64_t offset) {
     std::vector<std::string> out;
-    struct CloseDir {
-        void operator()(DIR* d) const { closedir(d); }
-    };
-    std::unique_ptr<DIR, CloseDir> dir(opendir("/sys/block"));
+    UniqueDir dir(opendir("/sys/block"));
     if (!dir)
         return out;
     while (const struct dirent* e = readdir(dir.get())) {

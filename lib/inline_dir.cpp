@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "e4inline/ondisk.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -10,22 +11,16 @@ namespace od = ondisk;
 
 namespace {
 
-void put_le16(std::uint8_t* p, std::size_t v) {
-    p[0] = static_cast<std::uint8_t>(v);
-    p[1] = static_cast<std::uint8_t>(v >> 8);
-}
+using bytes::put_le16;
+using bytes::put_le32;
 
-void put_le32(std::uint8_t* p, std::uint32_t v) {
-    put_le16(p, v & 0xFFFF);
-    put_le16(p + 2, v >> 16);
-}
-
-void put_dirent(std::uint8_t* p, ext2_ino_t ino, std::size_t rec_len, const std::string& name, int file_type) {
-    put_le32(p, ino);
-    put_le16(p + 4, rec_len);
-    p[6] = static_cast<std::uint8_t>(name.size());
-    p[7] = static_cast<std::uint8_t>(file_type);
-    std::memcpy(p + od::dirent_header_size, name.data(), name.size());
+void put_dirent(std::span<std::uint8_t> buf, std::size_t at, ext2_ino_t ino, std::size_t rec_len,
+                const std::string& name, int file_type) {
+    put_le32(buf, at, ino);
+    put_le16(buf, at + 4, static_cast<std::uint16_t>(rec_len));
+    buf[at + 6] = static_cast<std::uint8_t>(name.size());
+    buf[at + 7] = static_cast<std::uint8_t>(file_type);
+    std::memcpy(buf.data() + at + od::dirent_header_size, name.data(), name.size());
 }
 
 }  // namespace
@@ -39,15 +34,15 @@ std::size_t pack_dirent_chain(std::vector<std::uint8_t>& buf, std::size_t begin,
     std::size_t off = begin, i = first, last = end;
     while (i < entries.size() && off + dirent_rec_len(entries[i].name.size()) <= end) {
         const std::size_t len = dirent_rec_len(entries[i].name.size());
-        put_dirent(buf.data() + off, entries[i].ino, len, entries[i].name, entries[i].file_type);
+        put_dirent(buf, off, entries[i].ino, len, entries[i].name, entries[i].file_type);
         last = off;
         off += len;
         ++i;
     }
     if (last == end)
-        put_dirent(buf.data() + begin, 0, end - begin, {}, 0);
+        put_dirent(buf, begin, 0, end - begin, {}, 0);
     else
-        put_le16(buf.data() + last + 4, end - last);
+        put_le16(buf, last + 4, static_cast<std::uint16_t>(end - last));
     return i - first;
 }
 
@@ -56,7 +51,7 @@ std::optional<std::vector<std::uint8_t>> inline_dir_bytes(ext2_ino_t parent, con
     if (capacity < od::i_block_size)
         return std::nullopt;
     std::vector<std::uint8_t> data(capacity, 0);
-    put_le32(data.data(), parent);
+    put_le32(data, 0, parent);
     const std::size_t in_first = pack_dirent_chain(data, od::inline_dir_parent_size, od::i_block_size, entries, 0);
     if (in_first == entries.size()) {
         data.resize(od::i_block_size);

@@ -2,6 +2,7 @@
 // followed by " KEY=value" continuation lines; EAGAIN means the end of the log and
 // EPIPE that records were overwritten before we read them (the next read resumes).
 #include "e4inline/kmsg.hpp"
+#include "e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -125,15 +126,12 @@ bool kernel_message_concerns_other_device(std::string_view m, std::string_view d
 }
 
 Result<KernelLog> KernelLog::open_from_now(std::string device) {
-    int fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    UniqueFd fd(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd)
         return std::unexpected(errno_error(errno, "opening", "/dev/kmsg"));
-    if (::lseek(fd, 0, SEEK_END) < 0) {
-        int err = errno;
-        ::close(fd);
-        return std::unexpected(errno_error(err, "seeking to the end of", "/dev/kmsg"));
-    }
-    return KernelLog(fd, std::move(device));
+    if (::lseek(fd.get(), 0, SEEK_END) < 0)
+        return std::unexpected(errno_error(errno, "seeking to the end of", "/dev/kmsg"));
+    return KernelLog(fd.release(), std::move(device));
 }
 
 KernelLog::KernelLog(KernelLog&& other) noexcept

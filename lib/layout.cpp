@@ -6,6 +6,7 @@
 
 #include "e4inline/ondisk.hpp"
 #include "e4inline/text.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -13,12 +14,14 @@ namespace od = ondisk;
 
 namespace {
 
-std::uint16_t le16(std::span<const std::uint8_t> b, std::size_t off) {
-    return static_cast<std::uint16_t>(b[off] | (b[off + 1] << 8));
-}
-std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t off) {
-    return static_cast<std::uint32_t>(b[off]) | (static_cast<std::uint32_t>(b[off + 1]) << 8) |
-           (static_cast<std::uint32_t>(b[off + 2]) << 16) | (static_cast<std::uint32_t>(b[off + 3]) << 24);
+using bytes::le16;
+using bytes::le32;
+
+// The raw inode alone does not tell the cluster size, so an inode with an
+// xattr block leaves the decision to its size.
+bool fast_symlink(const InlineLayout& l) {
+    const auto xattr_block_sectors = l.file_acl ? std::nullopt : std::optional<std::uint64_t>(0);
+    return is_fast_symlink(l.mode, l.flags, l.size, l.blocks, xattr_block_sectors);
 }
 
 FileType type_of(std::uint16_t mode) {
@@ -237,7 +240,7 @@ void classify(InlineLayout& l, bool fs_has_inline_data) {
     if (!has_data_type) {
         l.storage = Storage::special;
         l.storage_reason = fmt::format("a {} has no data to store inline", file_type_name(l.type));
-    } else if (l.type == FileType::symlink && l.size < od::i_block_size) {
+    } else if (fast_symlink(l)) {
         l.storage = Storage::fast_symlink;
         l.storage_reason = fmt::format(
             "fast symlink: the {}-byte target is in i_block without the inline flag (targets under 60 bytes)",
@@ -324,10 +327,6 @@ std::vector<std::uint8_t> InlineLayout::inline_bytes() const {
     return out;
 }
 
-std::size_t inline_capacity(std::span<const std::uint8_t> raw) {
-    return parse_inline_layout(raw).capacity;
-}
-
 InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_inline_data) {
     InlineLayout l;
     l.inode_size = raw.size();
@@ -407,7 +406,7 @@ InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_
             const std::size_t n = std::min<std::uint64_t>(l.size, data.size());
             l.symlink_target.emplace(reinterpret_cast<const char*>(data.data()), n);
         }
-    } else if (l.type == FileType::symlink && l.size < od::i_block_size) {
+    } else if (fast_symlink(l)) {
         l.symlink_target.emplace(reinterpret_cast<const char*>(l.i_block.data()), l.size);
     }
     classify(l, fs_has_inline_data);

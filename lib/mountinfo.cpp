@@ -1,4 +1,5 @@
 #include "e4inline/mountinfo.hpp"
+#include "e4inlineP.hpp"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -74,6 +75,17 @@ std::optional<MountInfo> parse_line(const std::string& line) {
 
 }  // namespace
 
+Result<std::vector<MountInfo>> mount_table() {
+    std::ifstream in("/proc/self/mountinfo");
+    if (!in)
+        return std::unexpected(errno_error(errno, "reading", "/proc/self/mountinfo"));
+    std::vector<MountInfo> out;
+    for (std::string line; std::getline(in, line);)
+        if (auto m = parse_line(line))
+            out.push_back(std::move(*m));
+    return out;
+}
+
 Result<MountInfo> find_mount(const std::string& dir) {
     struct stat st{};
     if (stat(dir.c_str(), &st) != 0)
@@ -82,17 +94,15 @@ Result<MountInfo> find_mount(const std::string& dir) {
     if (!real)
         return std::unexpected(errno_error(errno, "resolving", dir));
     const std::string path = real.get();
-    std::ifstream in("/proc/self/mountinfo");
-    if (!in)
-        return std::unexpected(errno_error(errno, "reading", "/proc/self/mountinfo"));
+    auto mounts = mount_table();
+    if (!mounts)
+        return std::unexpected(mounts.error());
     // Later lines are mounted over earlier ones: the last match is the visible mount.
     std::optional<MountInfo> found;
-    for (std::string line; std::getline(in, line);) {
-        auto m = parse_line(line);
-        if (m && m->dev == st.st_dev && is_under(path, m->mountpoint))
-            if (!found || m->mountpoint.size() >= found->mountpoint.size())
+    for (auto& m : *mounts)
+        if (m.dev == st.st_dev && is_under(path, m.mountpoint))
+            if (!found || m.mountpoint.size() >= found->mountpoint.size())
                 found = std::move(m);
-    }
     if (!found)
         return std::unexpected(plain_error(ExitCode::operational, "no mount in /proc/self/mountinfo holds it", dir));
     return *found;

@@ -16,6 +16,7 @@
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/source.hpp"
 #include "e4inline/text.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -36,16 +37,10 @@ FileType type_from_name(const std::string& s) {
 // A directory's entries as libext2fs reads them (inline or in blocks).
 Result<std::vector<std::pair<std::string, std::uint64_t>>> disk_dir_entries(const Filesystem& fs, ext2_ino_t ino,
                                                                             const std::string& path) {
+    const DirListing listing = E4I_TRY(list_dir(fs, ino, path));
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    auto cb = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
-        auto* v = static_cast<std::vector<std::pair<std::string, std::uint64_t>>*>(priv);
-        const std::string name(d->name, ext2fs_dirent_name_len(d));
-        if (d->inode != 0 && name != "." && name != "..")
-            v->emplace_back(name, d->inode);
-        return 0;
-    };
-    if (errcode_t err = ext2fs_dir_iterate2(fs.raw(), ino, 0, nullptr, cb, &out))
-        return std::unexpected(fs.error(err, "reading directory", path));
+    for (const auto& e : listing.entries)
+        out.emplace_back(e.name, e.ino);
     return out;
 }
 
@@ -78,10 +73,10 @@ Result<Manifest> snapshot(const std::string& mountpoint, const std::vector<std::
         if (auto probe = probe_device(*dev))
             m.uuid = probe->uuid;
     }
-    const int fd = open(m.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd owner(open(m.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!owner)
         return std::unexpected(errno_error(errno, "opening", m.mountpoint));
-    std::unique_ptr<const int, void (*)(const int*)> owner(&fd, [](const int* p) { close(*p); });
+    const int fd = owner.get();
     KernelViewOptions kv;
     kv.fiemap = false;
     kv.max_buffered = std::uint64_t{1} << 30;

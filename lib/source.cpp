@@ -1,4 +1,5 @@
 #include "e4inline/source.hpp"
+#include "e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -39,12 +40,10 @@ Result<std::vector<std::uint8_t>> read_source_fd(int fd, const std::string& name
 Result<std::vector<std::uint8_t>> read_source(const std::string& path, std::size_t limit) {
     if (path == "-")
         return read_source_fd(STDIN_FILENO, "standard input", limit);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd)
         return std::unexpected(errno_error(errno, "opening", path));
-    auto data = read_source_fd(fd, path, limit);
-    ::close(fd);
-    return data;
+    return read_source_fd(fd.get(), path, limit);
 }
 
 }  // namespace e4inline

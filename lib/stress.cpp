@@ -24,6 +24,7 @@
 
 #include "e4inline/mountinfo.hpp"
 #include "e4inline/stress_workload.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -220,17 +221,17 @@ bool Context::check_exact(const std::string& name, std::string_view want) {
     // read() of 4096 bytes, as a reader of a small file does: finding (b) of the
     // reference shows zeros to exactly this read while the writer holds the file open.
     std::string got;
-    int fd = ::open(path(name).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::open(path(name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         mismatch(name, 0, "page cache: cannot be opened for reading back");
         return false;
     }
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0)
         got.append(buf, static_cast<std::size_t>(n));
     int err = errno;
-    ::close(fd);
+    fd.reset();
     if (n < 0) {
         mismatch(name, got.size(), fmt::format("page cache: read failed: {}", std::strerror(err)));
         return false;
@@ -262,13 +263,12 @@ void Context::retire(const std::string& name) {
 
 Result<bool> is_inline(const std::string& path) {
     constexpr unsigned kInlineDataFlag = 0x10000000;  // EXT4_INLINE_DATA_FL
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
         return std::unexpected(errno_error(errno, "opening", path));
     unsigned flags = 0;
-    int rc = ::ioctl(fd, FS_IOC_GETFLAGS, &flags);
+    int rc = ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags);
     int err = errno;
-    ::close(fd);
     if (rc != 0)
         return std::unexpected(errno_error(err, "reading the inode flags (FS_IOC_GETFLAGS) of", path));
     return (flags & kInlineDataFlag) != 0;
@@ -281,13 +281,13 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
     const std::string probe = dir + "/.capacity-probe";
     auto inline_after = [&](std::size_t n) -> Result<bool> {
         ::unlink(probe.c_str());
-        int fd = ::open(probe.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-        if (fd < 0)
+        UniqueFd fd(::open(probe.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+        if (!fd)
             return std::unexpected(errno_error(errno, "creating", probe));
         std::string bytes(n, 'c');
-        ssize_t w = ::write(fd, bytes.data(), n);
+        ssize_t w = ::write(fd.get(), bytes.data(), n);
         int err = errno;
-        ::close(fd);
+        fd.reset();
         // No free block (craft bitmap-full, fill): what does not fit inline cannot
         // be written at all, which answers the question too.
         if (w < 0 && err == ENOSPC)
@@ -402,11 +402,8 @@ Result<StressReport> run_stress(const StressOptions& o) {
                 break;
         }
     }
-    int dirfd = ::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd >= 0) {
-        ::syncfs(dirfd);
-        ::close(dirfd);
-    }
+    if (const UniqueFd dirfd(::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dirfd)
+        ::syncfs(dirfd.get());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.operations = ctx.operations.load();
     r.expected_errors = ctx.expected_errors.load();

@@ -23,25 +23,13 @@
 #include <fmt/core.h>
 
 #include "e4inline/stress_workload.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline::stress {
 
 namespace {
 
 constexpr unsigned kRaceOpsPerThread = 64;  // operations per thread per iteration
-
-// An owned file descriptor.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&&) = delete;
-    ~Fd() { if (fd_ >= 0) ::close(fd_); }
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-private:
-    int fd_;
-};
 
 // An owned shared mapping.
 class Mapping {
@@ -88,7 +76,7 @@ void install_sigbus_handler() {
 // could not be made.
 bool store_through_mapping(const std::string& path, std::string_view bytes, std::size_t offset = 0,
                            bool sync = false) {
-    Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd)
         return false;
     Mapping map(fd.get(), 4096);
@@ -112,7 +100,7 @@ bool store_through_mapping(const std::string& path, std::string_view bytes, std:
 }
 
 Result<void> write_file(const std::string& path, std::string_view content) {
-    Fd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
     if (!fd)
         return std::unexpected(errno_error(errno, "creating", path));
     if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
@@ -128,7 +116,7 @@ Result<void> pwrite_all(int fd, std::string_view bytes, off_t off, const std::st
 
 std::string read_range(const std::string& path, off_t off, std::size_t len) {
     std::string out(len, '\0');
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     ssize_t n = fd ? ::pread(fd.get(), out.data(), len, off) : -1;
     out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     return out;
@@ -205,7 +193,7 @@ Result<void> settle(Context& ctx, const std::string& name, std::uint64_t iterati
     std::string want = known_bytes(Writer::buffered, ctx.seed, ~iteration, 0, 32);
     bool rewrite = false;
     {
-        Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_TRUNC | O_CLOEXEC));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_TRUNC | O_CLOEXEC));
         if (!fd)
             return std::unexpected(errno_error(errno, "opening", ctx.path(name)));
         auto written = pwrite_all(fd.get(), want, 0, ctx.path(name));
@@ -223,7 +211,7 @@ Result<void> settle(Context& ctx, const std::string& name, std::uint64_t iterati
         ctx.expected_errors.fetch_add(1);
         ::unlink(ctx.path(name).c_str());
         E4I_TRY(write_file(ctx.path(name), want));
-        Fd fd(::open(ctx.path(name).c_str(), O_RDONLY | O_CLOEXEC));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_RDONLY | O_CLOEXEC));
         if (fd)
             ::fsync(fd.get());
     }
@@ -243,7 +231,7 @@ Result<void> write_racing(Context& ctx, std::uint64_t it, bool with_fallocate) {
     E4I_TRY(write_file(ctx.path(src), known_bytes(Writer::other, ctx.seed, it, 0, 32)));
     auto converter = [&](unsigned, unsigned op) {
         if (with_fallocate) {
-            Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
             if (fd && ::fallocate(fd.get(), FALLOC_FL_KEEP_SIZE, 0, 1 << 20) != 0)
                 ctx.expected_errors.fetch_add(1);
         } else if (!store_through_mapping(ctx.path(name), known_bytes(Writer::mapped, ctx.seed, op, 0, 8))) {
@@ -252,7 +240,7 @@ Result<void> write_racing(Context& ctx, std::uint64_t it, bool with_fallocate) {
     };
     auto writer = [&](unsigned thread, unsigned op) {
         std::string bytes = known_bytes(Writer::buffered, ctx.seed, op + thread, 0, 32);
-        Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
         if (!fd)
             return;
         ssize_t n = -1;
@@ -262,7 +250,7 @@ Result<void> write_racing(Context& ctx, std::uint64_t it, bool with_fallocate) {
             iovec iov[2] = {{bytes.data(), 16}, {bytes.data() + 16, 16}};
             n = ::pwritev(fd.get(), iov, 2, 0);
         } else {
-            Fd in(::open(ctx.path(src).c_str(), O_RDONLY | O_CLOEXEC));
+            UniqueFd in(::open(ctx.path(src).c_str(), O_RDONLY | O_CLOEXEC));
             off_t from = 0;
             n = in ? ::sendfile(fd.get(), in.get(), &from, 32) : -1;
         }
@@ -307,7 +295,7 @@ Result<void> mmap_then_fsync(Context& ctx, std::uint64_t it) {
         }
         content.replace(at, n, stored);
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
             if (!fd || ::fsync(fd.get()) != 0)
                 return std::unexpected(errno_error(errno, "fsync of", ctx.path(name)));
         }
@@ -331,7 +319,7 @@ Result<void> append_fallocate_enospc(Context& ctx, std::uint64_t it) {
         const std::string name = fmt::format("d{}", t);
         const std::size_t total = std::max<std::size_t>(ctx.capacity, 9) - 7;
         std::string want = known_bytes(Writer::buffered, ctx.seed, it + t, 0, total);
-        Fd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
         if (!fd)
             return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
         if (::write(fd.get(), want.data(), 1) != 1 ||
@@ -362,7 +350,7 @@ Result<void> truncate_huge_offset(Context& ctx, std::uint64_t it) {
         const off_t far = (off_t{1} << 40) + 5;
         std::string byte = known_bytes(Writer::buffered, ctx.seed, it + t, 0, 1);
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
             if (!fd)
                 return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
             if (::ftruncate(fd.get(), 30) != 0)
@@ -406,7 +394,7 @@ Result<void> xattr_vs_write(Context& ctx, std::uint64_t it) {
     auto writer = [&](unsigned, unsigned op) {
         std::size_t len = ctx.capacity - 28 + (op * 7) % 41;  // capacity - 28 .. capacity + 12
         std::string bytes = known_bytes(Writer::buffered, ctx.seed, it * 1000 + op, 0, len);
-        Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
         if (fd && ::pwrite(fd.get(), bytes.data(), len, 0) == static_cast<ssize_t>(len)) {
             if (shadow.size() < len)
                 shadow.resize(len);
@@ -443,8 +431,8 @@ Result<void> truncate_sendfile(Context& ctx, std::uint64_t it) {
         E4I_TRY(write_file(ctx.path(src), sent));
         E4I_TRY(write_file(ctx.path(name), known_bytes(Writer::initial, ctx.seed, it, 0, 10)));
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
-            Fd in(::open(ctx.path(src).c_str(), O_RDONLY | O_CLOEXEC));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+            UniqueFd in(::open(ctx.path(src).c_str(), O_RDONLY | O_CLOEXEC));
             if (!fd || !in)
                 return std::unexpected(errno_error(errno, "opening", ctx.path(name)));
             if (::ftruncate(fd.get(), big) != 0)
@@ -491,7 +479,7 @@ Result<void> append_across_capacity(Context& ctx, std::uint64_t it) {
             written.push_back({name, content, shadow.size() > ctx.capacity});
         };
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
             if (!fd)
                 return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
             while (shadow.size() < ctx.capacity + 172) {
@@ -510,7 +498,7 @@ Result<void> append_across_capacity(Context& ctx, std::uint64_t it) {
         }
         const std::string again = known_bytes(Writer::other, ctx.seed, it + t, 0, 1 + rng() % 64);
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
             if (!fd)
                 return std::unexpected(errno_error(errno, "reopening with O_TRUNC", ctx.path(name)));
             E4I_TRY(pwrite_all(fd.get(), again, 0, ctx.path(name)));
@@ -543,7 +531,7 @@ Result<void> mmap_convert(Context& ctx, std::uint64_t it) {
         std::size_t at = rng() % (len + 1), more = 1 + rng() % 60;
         std::string bytes = known_bytes(Writer::buffered, ctx.seed, it + t + 1, at, more);
         {
-            Fd fd(::open(ctx.path(name).c_str(), O_WRONLY | O_CLOEXEC));
+            UniqueFd fd(::open(ctx.path(name).c_str(), O_WRONLY | O_CLOEXEC));
             E4I_TRY(pwrite_all(fd.get(), bytes, static_cast<off_t>(at), ctx.path(name)));
         }
         if (shadow.size() < at + more)
@@ -566,7 +554,7 @@ Result<void> truncate_down_up(Context& ctx, std::uint64_t it) {
         std::size_t at = rng() % (up + 1), more = 1 + rng() % 20;
         std::string shadow = known_bytes(Writer::buffered, ctx.seed, it + t, 0, len);
         E4I_TRY(write_file(ctx.path(name), shadow));
-        Fd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
+        UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
         if (!fd || ::ftruncate(fd.get(), static_cast<off_t>(down)) != 0)
             return std::unexpected(errno_error(errno, "truncating", ctx.path(name)));
         shadow.resize(down);

@@ -1,4 +1,5 @@
 #include "e4inline/undo_file.hpp"
+#include "e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -50,14 +51,6 @@ std::string dir_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
 bool write_all(int fd, const std::uint8_t* p, std::size_t n, off_t at) {
     while (n > 0) {
         const ssize_t w = pwrite(fd, p, n, at);
@@ -95,9 +88,9 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
             return std::unexpected(plain_error(ExitCode::usage, "the undo file exists and is not a regular file",
                                                path, image));
         if (st.st_size > 0) {
-            Fd f{::open(target.c_str(), O_RDONLY | O_CLOEXEC)};
+            UniqueFd f{::open(target.c_str(), O_RDONLY | O_CLOEXEC)};
             std::array<char, sizeof undo_magic> magic{};
-            if (f.fd < 0 || read(f.fd, magic.data(), magic.size()) != static_cast<ssize_t>(magic.size()) ||
+            if (!f || read(f.get(), magic.data(), magic.size()) != static_cast<ssize_t>(magic.size()) ||
                 std::memcmp(magic.data(), undo_magic, sizeof undo_magic) != 0)
                 return std::unexpected(plain_error(
                     ExitCode::usage, "the undo file exists and is not an undo file; refusing to overwrite it", path,
@@ -133,8 +126,8 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
             keys.push_back({r.offset + at, r.original.data() + at, std::min(max_key_bytes, r.original.size() - at)});
 
     std::string tmp_name = path + ".XXXXXX";
-    Fd tmp{mkostemp(tmp_name.data(), O_CLOEXEC)};
-    if (tmp.fd < 0)
+    UniqueFd tmp{mkostemp(tmp_name.data(), O_CLOEXEC)};
+    if (!tmp)
         return std::unexpected(errno_error(errno, "creating undo file", path, image));
     auto fail = [&](int err, const char* op) -> Result<void> {
         unlink(tmp_name.c_str());
@@ -151,7 +144,7 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
         unlink(tmp_name.c_str());
         return r;
     }
-    if (!write_all(tmp.fd, sb.data(), sb.size(), undo_unit))
+    if (!write_all(tmp.get(), sb.data(), sb.size(), undo_unit))
         return fail(errno, "writing undo file");
     std::uint64_t block = 2;
     for (std::size_t first = 0; first < keys.size(); first += keys_per_block) {
@@ -172,7 +165,7 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
             unlink(tmp_name.c_str());
             return r;
         }
-        if (!write_all(tmp.fd, group.data(), group.size(), static_cast<off_t>(block * undo_unit)))
+        if (!write_all(tmp.get(), group.data(), group.size(), static_cast<off_t>(block * undo_unit)))
             return fail(errno, "writing undo file");
         block += group.size() / undo_unit;
     }
@@ -191,21 +184,21 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
         put_le(hdr.data() + hdr_fs_offset, fs_offset, 8);
     }
     put_le(hdr.data() + hdr_crc, crc32c(hdr.data(), hdr_size - 4), 4);
-    if (fsync(tmp.fd) != 0)
+    if (fsync(tmp.get()) != 0)
         return fail(errno, "syncing undo file");
     if (auto r = step(); !r) {
         unlink(tmp_name.c_str());
         return r;
     }
-    if (!write_all(tmp.fd, hdr.data(), hdr.size(), 0))
+    if (!write_all(tmp.get(), hdr.data(), hdr.size(), 0))
         return fail(errno, "writing undo file");
-    if (fsync(tmp.fd) != 0)
+    if (fsync(tmp.get()) != 0)
         return fail(errno, "syncing undo file");
     if (rename(tmp_name.c_str(), path.c_str()) != 0)
         return fail(errno, "renaming the new undo file to");
-    Fd dir{::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (dir.fd >= 0)
-        fsync(dir.fd);
+    UniqueFd dir{::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (dir)
+        fsync(dir.get());
     return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include "e4inline/ondisk.hpp"
 #include "e4inline/verify.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -84,11 +85,8 @@ constexpr FindingInfo catalog[] = {
      "inline inode's i_file_acl names a block that is not an xattr block"},
 };
 
-std::uint32_t le32(std::span<const std::uint8_t> b, std::size_t off) {
-    std::uint32_t v;
-    std::memcpy(&v, b.data() + off, 4);
-    return ext2fs_le32_to_cpu(v);
-}
+using bytes::le16;
+using bytes::le32;
 
 Finding make(FC code, std::uint32_t ino, std::string detail,
              std::vector<std::pair<std::string, std::uint64_t>> raw = {}) {
@@ -170,7 +168,7 @@ bool inode_needs_check(std::span<const std::uint8_t> raw) {
         return raw.size() >= od::good_old_inode_size && (le32(raw, od::off_flags) & od::fl_inline_data);
     if (le32(raw, od::off_flags) & od::fl_inline_data)
         return true;
-    const std::size_t extra = raw[od::off_extra_isize] | (raw[od::off_extra_isize + 1] << 8);
+    const std::size_t extra = le16(raw, od::off_extra_isize);
     const std::size_t header = od::good_old_inode_size + extra;
     // An invalid i_extra_isize hides whatever xattrs there are: look closer.
     if (extra % 4 != 0 || header > raw.size())
@@ -275,9 +273,7 @@ std::vector<Finding> check_inode(const InodeContext& ctx, std::uint32_t ino, std
                                {{"flags", l.flags}}));
     }
     if (ctx.metadata_csum && !checksum_ok && (inline_flag || sd)) {
-        std::uint32_t stored = raw.size() >= 0x84 ? (raw[0x7c] | (raw[0x7d] << 8) | (raw[0x82] << 16) |
-                                                        (raw[0x83] << 24))
-                                                     : (raw[0x7c] | (raw[0x7d] << 8));
+        const std::uint32_t stored = stored_inode_checksum(raw);
         out.push_back(make(FC::inode_checksum_bad, ino, fmt::format("stored checksum 0x{:08x} does not match", stored),
                            {{"stored_checksum", stored}}));
     }

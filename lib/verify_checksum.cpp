@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "e4inline/verify.hpp"
+#include "e4inlineP.hpp"
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
@@ -22,9 +23,6 @@ namespace e4inline {
 namespace {
 
 constexpr std::size_t off_generation = 0x64;
-constexpr std::size_t off_checksum_lo = 0x7c;
-constexpr std::size_t off_checksum_hi = 0x82;
-constexpr std::size_t checksum_hi_extra_end = 4;  // i_extra_isize needed for i_checksum_hi
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_hw(std::uint32_t crc, const std::uint8_t* p, std::size_t n) {
@@ -50,8 +48,7 @@ bool have_crc32_instruction() {
 bool inode_checksum_matches(ext2_filsys fs, std::uint32_t ino, std::span<const std::uint8_t> raw) {
 #if defined(__x86_64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (have_crc32_instruction() && raw.size() >= off_checksum_hi + 2) {
-        const std::size_t extra = raw[128] | (raw[129] << 8);
-        const bool has_hi = extra >= checksum_hi_extra_end;
+        const bool has_hi = inode_has_checksum_hi(raw);
         std::uint32_t crc = crc32c_hw(fs->csum_seed, reinterpret_cast<const std::uint8_t*>(&ino), 4);
         crc = crc32c_hw(crc, raw.data() + off_generation, 4);
         static constexpr std::uint8_t zeros[2] = {0, 0};
@@ -64,10 +61,8 @@ bool inode_checksum_matches(ext2_filsys fs, std::uint32_t ino, std::span<const s
         } else {
             crc = crc32c_hw(crc, raw.data() + off_checksum_lo + 2, raw.size() - off_checksum_lo - 2);
         }
-        std::uint32_t stored = raw[off_checksum_lo] | (raw[off_checksum_lo + 1] << 8);
-        if (has_hi)
-            stored |= static_cast<std::uint32_t>(raw[off_checksum_hi] | (raw[off_checksum_hi + 1] << 8)) << 16;
-        else
+        const std::uint32_t stored = stored_inode_checksum(raw);
+        if (!has_hi)
             crc &= 0xffff;
         if (crc == stored)
             return true;

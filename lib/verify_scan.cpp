@@ -10,6 +10,7 @@
 
 #include "e4inline/ondisk.hpp"
 #include "e4inline/verify.hpp"
+#include "e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -52,20 +53,10 @@ void for_each_entry(ext2_filsys fs, std::uint32_t dir, F&& f) {
                 f(d.inode, std::string_view(d.name), d.file_type);
         return;
     }
-    struct Ctx {
-        F* f;
-    } ctx{&f};
-    ext2fs_dir_iterate2(
-        fs, dir, 0, nullptr,
-        [](ext2_ino_t, int, ext2_dir_entry* de, int, int, char*, void* priv) -> int {
-            auto* c = static_cast<Ctx*>(priv);
-            const int len = ext2fs_dirent_name_len(de);
-            const std::string_view name(de->name, static_cast<std::size_t>(len));
-            if (de->inode != 0 && name != "." && name != "..")
-                (*c->f)(de->inode, name, ext2fs_dirent_file_type(de));
-            return 0;
-        },
-        &ctx);
+    DirListing listing;
+    list_dir(fs, dir, listing);  // an error ends the listing where it stopped
+    for (const auto& e : listing.entries)
+        f(e.ino, std::string_view(e.name), e.file_type);
 }
 
 // Whether an external xattr block holds a system.data entry. Bounds-checked
@@ -76,11 +67,7 @@ bool block_has_system_data(ext2_filsys fs, std::uint64_t block) {
     std::vector<std::uint8_t> buf(fs->blocksize);
     if (io_channel_read_blk64(fs->io, block, 1, buf.data()))
         return false;
-    auto le32 = [&](std::size_t off) {
-        std::uint32_t v;
-        std::memcpy(&v, buf.data() + off, 4);
-        return ext2fs_le32_to_cpu(v);
-    };
+    auto le32 = [&](std::size_t off) { return bytes::le32(buf, off); };
     if (le32(0) != od::xattr_magic)
         return false;
     for (std::size_t off = 32; off + od::xattr_entry_fixed_size <= buf.size() && le32(off) != 0;) {
@@ -102,10 +89,7 @@ bool xattr_block_valid(ext2_filsys fs, std::uint64_t block) {
     std::vector<std::uint8_t> buf(fs->blocksize);
     if (io_channel_read_blk64(fs->io, block, 1, buf.data()))
         return false;
-    std::uint32_t magic, blocks;
-    std::memcpy(&magic, buf.data(), 4);
-    std::memcpy(&blocks, buf.data() + 8, 4);
-    return ext2fs_le32_to_cpu(magic) == od::xattr_magic && ext2fs_le32_to_cpu(blocks) == 1;
+    return bytes::le32(buf, 0) == od::xattr_magic && bytes::le32(buf, 8) == 1;
 }
 
 errcode_t group_done(ext2_filsys fs, ext2_inode_scan, dgrp_t group, void* priv) {

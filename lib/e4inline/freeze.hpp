@@ -53,7 +53,6 @@ public:
     // read under the freeze may then not be consistent.
     Result<void> thaw();
 
-    bool frozen() const { return frozen_; }
     // How long the filesystem has been (or was, once thawed) frozen: from
     // the start of the FIFREEZE ioctl (writers are held off from there) to
     // the return of FITHAW.

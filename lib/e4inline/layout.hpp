@@ -126,8 +126,4 @@ struct InlineLayout {
 // an inode is not inline.
 InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_inline_data = true);
 
-// The kernel's rule (fs/ext4/inline.c ext4_get_max_inline_size) for how many
-// bytes of data this inode could hold inline, given its current xattrs.
-std::size_t inline_capacity(std::span<const std::uint8_t> raw);
-
 }  // namespace e4inline

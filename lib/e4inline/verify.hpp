@@ -120,7 +120,6 @@ struct InlineSummary {
     std::uint64_t capacity = 0;           // sum of capacities
     std::uint64_t at_capacity = 0;        // inodes whose inline size equals capacity
     void count(const InlineLayout& l);
-    std::uint64_t inline_total() const { return inline_files + inline_dirs + inline_symlinks + inline_other; }
 };
 
 struct VerifyReport {

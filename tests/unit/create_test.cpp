@@ -129,3 +129,18 @@ TEST_F(FreshImage, DataOverCapacityIsRefusedWithoutAllowExtents) {
     ASSERT_FALSE(out);
     EXPECT_NE(out.error().reason.find("at most 128 bytes"), std::string::npos);
 }
+
+// A superblock that asks for 64 bytes of extra inode fields: a new inode gets
+// them (as the kernel's __ext4_new_inode gives them), and the room they take
+// comes out of the inline capacity.
+TEST_F(FreshImage, NewInodesHonourWantExtraIsize) {
+    auto fs = Filesystem::open(path_, writable());
+    ASSERT_TRUE(fs) << fs.error().message();
+    ext2_super_block* sb = fs->raw()->super;
+    ASSERT_TRUE(ext2fs_has_feature_extra_isize(sb));
+    EXPECT_EQ(parse_inline_layout(fresh_inode(*fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1)).extra_isize, 32);
+    sb->s_want_extra_isize = 64;
+    const auto raw = fresh_inode(*fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1);
+    EXPECT_EQ(parse_inline_layout(raw).extra_isize, 64);
+    EXPECT_EQ(fresh_inode_capacity(*fs), 96u);
+}
