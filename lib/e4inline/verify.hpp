@@ -165,7 +165,6 @@ nlohmann::ordered_json verify_json(const VerifyReport& r);
 
 }  // namespace e4inline
 
-#ifdef __cpp_lib_expected
 #include "e4inline/filesystem.hpp"
 
 namespace e4inline {
@@ -174,4 +173,3 @@ namespace e4inline {
 Result<VerifyReport> verify(const Filesystem& fs, const ScanOptions& options = {});
 
 }  // namespace e4inline
-#endif
