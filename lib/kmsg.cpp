@@ -7,7 +7,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <regex>
 
 namespace e4inline {
 
@@ -21,7 +25,12 @@ std::optional<std::string> classify_kernel_message(std::string_view m) {
         return "panic";
     if (starts("BUG: KASAN:") || starts("KASAN:"))
         return "KASAN";
-    if (starts("kernel BUG at") || starts("BUG: ") || starts("watchdog: BUG: ") || starts("general protection fault"))
+    if (starts("UBSAN: "))
+        return "UBSAN";
+    // x86's double fault handler says "PANIC: double fault" before its oops
+    // (arch/x86/kernel/traps.c exc_double_fault); older oopses lack the "Oops: ".
+    if (starts("kernel BUG at") || starts("BUG: ") || starts("watchdog: BUG: ") || starts("general protection fault") ||
+        starts("PANIC: double fault") || starts("traps: PANIC: double fault") || starts("double fault"))
         return "BUG";
     if (starts("Oops: ") || starts("invalid opcode: "))
         return "Oops";
@@ -34,6 +43,14 @@ std::optional<std::string> classify_kernel_message(std::string_view m) {
         return "WARNING";
     if (starts("EXT4-fs error"))
         return "EXT4-fs error";
+    // jbd2_journal_abort (fs/jbd2/journal.c) and a failed checksum that ext4 or jbd2
+    // report without going through ext4_error ("JBD2: Invalid checksum recovering ...",
+    // "EXT4-fs (vda): ext4_check_descriptors: Checksum for group 0 failed").
+    if (starts("Aborting journal on device"))
+        return "journal abort";
+    if ((starts("JBD2: ") || starts("EXT4-fs")) && (has("checksum") || has("Checksum")) &&
+        (has("fail") || has("nvalid") || has("mismatch") || has("bad")))
+        return "checksum";
     return std::nullopt;
 }
 
@@ -92,6 +109,22 @@ std::optional<KernelLogFinding> KernelLogScanner::feed(std::string_view m) {
 
 std::optional<KernelLogFinding> KernelLogScanner::finish() { return close_report(); }
 
+std::string_view strip_printk_time(std::string_view line, double* seconds) {
+    if (!line.starts_with('['))
+        return line;
+    auto close = line.find("] ");
+    if (close == std::string_view::npos ||
+        line.substr(1, close - 1).find_first_not_of(" 0123456789.") != std::string_view::npos)
+        return line;
+    if (seconds) {
+        auto t = line.substr(1, close - 1);
+        while (!t.empty() && t.front() == ' ')
+            t.remove_prefix(1);
+        *seconds = std::strtod(std::string(t).c_str(), nullptr);
+    }
+    return line.substr(close + 2);
+}
+
 std::vector<KernelLogFinding> scan_kernel_log(std::string_view text) {
     KernelLogScanner scanner;
     std::vector<KernelLogFinding> out;
@@ -99,19 +132,103 @@ std::vector<KernelLogFinding> scan_kernel_log(std::string_view text) {
         auto nl = text.find('\n');
         auto line = text.substr(0, nl);
         text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-        // dmesg's time stamp: "[   12.345678] "
-        if (line.starts_with('[')) {
-            auto close = line.find("] ");
-            if (close != std::string_view::npos &&
-                line.substr(1, close - 1).find_first_not_of(" 0123456789.") == std::string_view::npos)
-                line.remove_prefix(close + 2);
-        }
-        if (auto f = scanner.feed(line))
+        if (auto f = scanner.feed(strip_printk_time(line)))
             out.push_back(std::move(*f));
     }
     if (auto f = scanner.finish())
         out.push_back(std::move(*f));
     return out;
+}
+
+namespace {
+
+// A soft lockup or RCU stall report: the watchdogs of a vCPU the host did not run.
+bool is_starved_vcpu(const std::string& m) {
+    static const std::regex starved(
+        R"(BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall|rcu_[a-z]* detected stalls)");
+    return std::regex_search(m, starved);
+}
+
+// FILE:LINE after the last " at " followed by one ("kernel BUG at
+// fs/ext4/inline.c:793!", "WARNING: CPU: 0 PID: 9 at fs/ext4/inode.c:3572 f+0x1/0x2").
+std::string where_of(const std::string& line) {
+    static const std::regex where(R"(.* at ([^ ]*:[0-9]+))");
+    std::smatch m;
+    return std::regex_search(line, m, where) ? m[1].str() : std::string();
+}
+
+bool is_crash(const std::string& kind) { return kind == "BUG" || kind == "Oops" || kind == "KASAN"; }
+
+}  // namespace
+
+ConsoleVerdict classify_vm_console(std::string_view console, GuestKilled killed) {
+    ConsoleVerdict v;
+    KernelLogScanner scanner;
+    bool started = false, completed = false;
+    std::optional<double> start_time;
+    std::string bug_line, panic_line, last_line;
+    auto finding = [&](std::optional<KernelLogFinding> f, bool stamped, double t) {
+        if (!f)
+            return;
+        if (v.first_log_line.empty())
+            v.first_log_line = f->line;
+        if (start_time && stamped && !v.failure_seconds)
+            v.failure_seconds = std::round((t - *start_time) * 10) / 10;
+    };
+    while (!console.empty()) {
+        auto nl = console.find('\n');
+        std::string raw(console.substr(0, nl));
+        console = nl == std::string_view::npos ? std::string_view{} : console.substr(nl + 1);
+        std::erase(raw, '\r');
+        if (is_starved_vcpu(raw))
+            continue;
+        double t = 0;
+        const auto line = strip_printk_time(raw, &t);
+        const bool stamped = line.size() != raw.size();
+        if (raw.starts_with("E4I-VM: kernel ") && raw.ends_with(" up") && v.console_kernel.empty())
+            v.console_kernel = raw.substr(15, raw.size() - 18);
+        if (raw.starts_with("E4I-VM: done rc=") && raw.size() > 16 &&
+            raw.find_first_not_of("0123456789", 16) == std::string::npos)
+            completed = true;
+        if (!started && raw.find("E4I-VM: command start") != std::string::npos) {
+            started = true;
+            if (stamped)
+                start_time = t;
+            continue;
+        }
+        if (line.find_first_not_of(" \t") != std::string_view::npos)
+            last_line = line;
+        if (auto kind = classify_kernel_message(line)) {
+            if (is_crash(*kind) && bug_line.empty())
+                bug_line = line;
+            if (*kind == "panic" && panic_line.empty())
+                panic_line = line;
+        }
+        finding(scanner.feed(line), stamped, t);
+    }
+    finding(scanner.finish(), false, 0);
+    if (completed) {
+        // The guest ran the command to the end: what it logged did not stop it
+        // (oops=panic makes every oops fatal); the log line shows it.
+        v.verdict = "completed";
+        v.log_line = v.first_log_line;
+    } else if (!bug_line.empty() || !panic_line.empty()) {
+        v.verdict = !started ? "boot-failed" : !bug_line.empty() ? "kernel-bug" : "panic";
+        v.log_line = bug_line.empty() ? panic_line : bug_line;
+    } else if (killed == GuestKilled::command || (killed == GuestKilled::boot && started)) {
+        v.verdict = "hang";
+        v.log_line = v.first_log_line;
+    } else if (killed == GuestKilled::boot) {
+        v.verdict = "boot-timeout";
+    } else if (!started) {
+        // The guest stopped before the command: the kernel or its init gave up.
+        v.verdict = "boot-failed";
+        v.log_line = last_line;
+    } else {
+        v.verdict = "vm-error";
+    }
+    v.log_where = where_of(v.log_line);
+    return v;
 }
 
 bool kernel_message_concerns_other_device(std::string_view m, std::string_view device) {

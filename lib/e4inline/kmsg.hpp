@@ -14,7 +14,8 @@
 namespace e4inline {
 
 struct KernelLogFinding {
-    // "BUG", "Oops", "panic", "WARNING", "EXT4-fs error", "lockdep", "KASAN", "hung task"
+    // "BUG", "Oops", "panic", "WARNING", "EXT4-fs error", "lockdep", "KASAN", "UBSAN",
+    // "hung task", "journal abort", "checksum"
     std::string kind;
     // The line that says what and where: "kernel BUG at fs/ext4/inline.c:793!",
     // "WARNING: CPU: 0 PID: 9 at fs/ext4/inode.c:3663 ext4_dirty_folio+0x5c/0x70", the
@@ -56,9 +57,31 @@ private:
     bool fatal_reported_ = false;  // an oops was reported: its "Kernel panic ... Fatal exception" is part of it
 };
 
+// A line without dmesg's or the console's "[   12.345678] " time stamp; with `seconds`,
+// the stamp's value is stored there (left as it was when the line has none).
+std::string_view strip_printk_time(std::string_view line, double* seconds = nullptr);
+
 // The findings in a kernel log as text (dmesg, a console log): one message a line,
 // with or without dmesg's "[   12.345678] " time stamp.
 std::vector<KernelLogFinding> scan_kernel_log(std::string_view text);
+
+// The verdict on an e4inline-vm guest from its serial console log. The guest's init
+// prints "E4I-VM: kernel REL up", "E4I-VM: command start" (through /dev/kmsg, so
+// time-stamped) and "E4I-VM: done rc=N"; `killed` says whether the host killed qemu
+// during the boot allowance, after the command's timeout, or not at all.
+enum class GuestKilled { no, boot, command };
+struct ConsoleVerdict {
+    // completed, kernel-bug, panic, hang, boot-timeout, boot-failed or vm-error
+    std::string verdict;
+    std::string console_kernel;   // from "E4I-VM: kernel REL up"; empty when never printed
+    std::string log_line;         // the line behind the verdict (the BUG, the panic, ...)
+    std::string log_where;        // FILE:LINE of log_line, when it names one
+    std::string first_log_line;   // the first finding of the log, wherever it is
+    std::optional<double> failure_seconds;  // command start to the first finding after it, 0.1 s
+};
+// Lines of a starved vCPU (a soft lockup, an RCU stall) say nothing about the kernel
+// under TCG on a loaded host and are left out.
+ConsoleVerdict classify_vm_console(std::string_view console, GuestKilled killed);
 
 class KernelLog {
 public:

@@ -103,6 +103,21 @@ Result<StressReport> run_stress(const StressOptions& options);
 nlohmann::ordered_json stress_json(const StressReport& report);
 std::string stress_text(const StressReport& report);
 
+// e4inline-vm's check of the unmounted image after a run: every file a stress
+// report's "files" lists (a file listed more than once by its last entry), read from
+// IMAGE through libext2fs and its "CKSUM SIZE" compared with the report's.
+struct ImageCheckMismatch {
+    std::string file;
+    std::string expected;         // "CKSUM SIZE" as cksum(1) prints them
+    std::string got;              // the same of the file on the image, or "unreadable: WHY"
+};
+struct ImageCheck {
+    std::uint64_t files = 0;
+    std::vector<ImageCheckMismatch> mismatches;
+};
+Result<ImageCheck> check_image_against_report(const std::string& image, const std::string& report_path);
+nlohmann::ordered_json image_check_json(const ImageCheck& check);
+
 // POSIX cksum(1): CRC-32 (poly 0x04C11DB7, MSB first) over the data, then its length.
 std::uint32_t posix_cksum(std::string_view data);
 

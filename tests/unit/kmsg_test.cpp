@@ -242,3 +242,154 @@ TEST(KernelLogScan, ScannerFedRecordByRecordAgreesWithTheTextScan) {
     ASSERT_EQ(f.size(), 1u);
     EXPECT_EQ(f[0].line, "kernel BUG at fs/ext4/inline.c:791!");
 }
+
+// One line of each kind the classifier knows (the union of what `e4inline stress`
+// and e4inline-vm's console verdict used to catch separately).
+TEST(KernelLogKinds, EveryKindHasALine) {
+    const std::pair<const char*, const char*> lines[] = {
+        {"Kernel panic - not syncing: Fatal exception", "panic"},
+        {"BUG: KASAN: use-after-free in ext4_read_inline_data+0x1/0x2", "KASAN"},
+        {"KASAN: null-ptr-deref in range [0x18-0x1f]", "KASAN"},
+        {"UBSAN: shift-out-of-bounds in fs/ext4/inline.c:188:9", "UBSAN"},
+        {"kernel BUG at fs/ext4/inline.c:793!", "BUG"},
+        {"BUG: unable to handle page fault for address: ffffffffffffffe8", "BUG"},
+        {"watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [e4inline:311]", "BUG"},
+        {"general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP", "BUG"},
+        {"traps: PANIC: double fault, error_code: 0x0", "BUG"},
+        {"PANIC: double fault, error_code: 0x0", "BUG"},
+        {"double fault: 0000 [#1] PREEMPT SMP NOPTI", "BUG"},
+        {"Oops: general protection fault, probably for non-canonical address 0xdead: 0000 [#1]", "Oops"},
+        {"invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", "Oops"},
+        {"INFO: task e4inline:402 blocked for more than 120 seconds.", "hung task"},
+        {"INFO: possible recursive locking detected", "lockdep"},
+        {"WARNING: possible circular locking dependency detected", "lockdep"},
+        {"WARNING: suspicious RCU usage", "lockdep"},
+        {"WARNING: CPU: 0 PID: 9 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40", "WARNING"},
+        {"WARNING: at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40()", "WARNING"},
+        {"EXT4-fs error (device vda): ext4_journal_check_start:84: comm e4inline: Detected aborted journal",
+         "EXT4-fs error"},
+        {"Aborting journal on device vda-8.", "journal abort"},
+        {"JBD2: Invalid checksum recovering data block 1090 in log", "checksum"},
+        {"EXT4-fs (loop0): ext4_check_descriptors: Checksum for group 0 failed (1234!=5678)", "checksum"},
+    };
+    for (auto [line, kind] : lines)
+        EXPECT_EQ(classify_kernel_message(line), std::optional<std::string>(kind)) << line;
+}
+
+TEST(KernelLogKinds, LinesThatAreNotFindings) {
+    for (const char* line : {
+             "------------[ cut here ]------------",
+             "---[ end trace 0000000000000000 ]---",
+             "EXT4-fs (vda): mounted filesystem 1b2c r/w with ordered data mode. Quota mode: none.",
+             "EXT4-fs (vda): warning: mounting fs with errors, running e2fsck is recommended",
+             "JBD2: Ignoring recovery information on journal",
+             "EXT4-fs (vda): recovery complete",
+             "CPU: 1 PID: 402 Comm: e4inline Not tainted 6.12.95 #1 (KASAN enabled)",
+             " ? lockdep_hardirqs_on_prepare+0x10/0x190",
+             " ubsan_epilogue+0x5/0x30",
+             " jbd2_journal_abort+0x1/0x2",
+             "INFO: task e4inline:402 started",
+             "RIP: 0010:ext4_write_inline_data_end+0x2c4/0x2e0",
+             "E4I-VM: command start",
+         })
+        EXPECT_FALSE(classify_kernel_message(line)) << line;
+}
+
+TEST(KernelLogKinds, PrintkTimeIsStrippedAndRead) {
+    double t = -1;
+    EXPECT_EQ(strip_printk_time("[   12.345678] kernel BUG at x.c:1!", &t), "kernel BUG at x.c:1!");
+    EXPECT_DOUBLE_EQ(t, 12.345678);
+    t = -1;
+    EXPECT_EQ(strip_printk_time("[not a stamp] x", &t), "[not a stamp] x");
+    EXPECT_EQ(t, -1);
+}
+
+// e4inline-vm's console verdict, on consoles shaped as its guest prints them.
+namespace {
+
+// The verdict on a console of these lines, each ended by "\r\n" as a serial console does.
+ConsoleVerdict verdict_of(std::initializer_list<const char*> lines, GuestKilled killed = GuestKilled::no) {
+    std::string text;
+    for (const char* l : lines)
+        text += std::string(l) + "\r\n";
+    return classify_vm_console(text, killed);
+}
+
+void expect_verdict(const ConsoleVerdict& v, const char* verdict, const char* log_line, const char* log_where) {
+    EXPECT_EQ(v.verdict, verdict);
+    EXPECT_EQ(v.log_line, log_line);
+    EXPECT_EQ(v.log_where, log_where);
+}
+
+}  // namespace
+
+TEST(VmConsole, CleanRunIsCompletedWithoutALogLine) {
+    auto v = verdict_of({"[    0.000000] Linux version 6.1.0-57-cloud-amd64",
+                         "E4I-VM: kernel 6.1.0-57-cloud-amd64 up",
+                         "[    3.500000] E4I-VM: command start", "E4I-VM: done rc=0"});
+    expect_verdict(v, "completed", "", "");
+    EXPECT_EQ(v.console_kernel, "6.1.0-57-cloud-amd64");
+    EXPECT_FALSE(v.failure_seconds);
+}
+
+TEST(VmConsole, BugAfterTheCommandStartedIsKernelBugTimedFromTheStart) {
+    auto v = verdict_of({"E4I-VM: kernel 6.12.95 up", "[   10.000000] E4I-VM: command start",
+                         "[   12.340000] ------------[ cut here ]------------",
+                         "[   12.360000] kernel BUG at fs/ext4/inline.c:791!",
+                         "[   12.370000] Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI",
+                         "[   12.400000] Kernel panic - not syncing: Fatal exception"});
+    expect_verdict(v, "kernel-bug", "kernel BUG at fs/ext4/inline.c:791!", "fs/ext4/inline.c:791");
+    EXPECT_EQ(v.first_log_line, "kernel BUG at fs/ext4/inline.c:791!");
+    ASSERT_TRUE(v.failure_seconds);
+    EXPECT_DOUBLE_EQ(*v.failure_seconds, 2.4);
+}
+
+TEST(VmConsole, KasanAndDoubleFaultAreKernelBugs) {
+    for (const char* line : {"[ 5.0] BUG: KASAN: slab-use-after-free in ext4_read_inline_data+0x1c7/0x240",
+                             "[ 5.0] traps: PANIC: double fault, error_code: 0x0"}) {
+        auto v = verdict_of({"[ 1.0] E4I-VM: command start", line});
+        EXPECT_EQ(v.verdict, "kernel-bug") << line;
+    }
+}
+
+TEST(VmConsole, PanicWithoutBugIsPanicAndBeforeTheCommandBootFailed) {
+    auto v = verdict_of({"[ 1.0] E4I-VM: command start",
+                         "[ 2.0] Kernel panic - not syncing: Out of memory and no killable processes..."});
+    expect_verdict(v, "panic", "Kernel panic - not syncing: Out of memory and no killable processes...", "");
+    v = verdict_of({"[ 0.5] Kernel panic - not syncing: VFS: Unable to mount root fs"});
+    EXPECT_EQ(v.verdict, "boot-failed");
+    EXPECT_EQ(v.log_line, "Kernel panic - not syncing: VFS: Unable to mount root fs");
+}
+
+TEST(VmConsole, KilledGuestsAreHangOrBootTimeout) {
+    for (auto killed : {GuestKilled::command, GuestKilled::boot}) {
+        auto v = verdict_of({"E4I-VM: kernel 6.1 up", "[ 1.0] E4I-VM: command start",
+                             "[ 130.0] INFO: task e4inline:402 blocked for more than 120 seconds."},
+                            killed);
+        EXPECT_EQ(v.verdict, "hang");
+        EXPECT_EQ(v.log_line, "INFO: task e4inline:402 blocked for more than 120 seconds.");
+    }
+    EXPECT_EQ(verdict_of({"[ 0.1] Linux version 6.1"}, GuestKilled::boot).verdict, "boot-timeout");
+    EXPECT_EQ(verdict_of({"[ 1.0] E4I-VM: command start"}).verdict, "vm-error");
+    auto v = verdict_of({"[ 0.1] Linux version 6.1", "[ 0.2] Run /init as init process", ""});
+    EXPECT_EQ(v.verdict, "boot-failed");
+    EXPECT_EQ(v.log_line, "Run /init as init process");
+}
+
+TEST(VmConsole, StarvedVcpuLinesAreLeftOut) {
+    auto v = verdict_of({"[ 3.0] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [swapper/0:1]",
+                         "[ 4.0] rcu: INFO: rcu_preempt self-detected stall on CPU", "[ 5.0] E4I-VM: command start",
+                         "E4I-VM: done rc=0"});
+    EXPECT_EQ(v.verdict, "completed");
+    EXPECT_EQ(v.first_log_line, "");
+}
+
+TEST(VmConsole, WarningInACompletedRunIsTheLogLineWithItsWhere) {
+    auto v = verdict_of({"[ 10.0] E4I-VM: command start", "[ 34.0] ------------[ cut here ]------------",
+                         "[ 34.0] WARNING: CPU: 0 PID: 919 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40",
+                         "[ 34.1] ---[ end trace 0000000000000000 ]---", "E4I-VM: done rc=4"});
+    expect_verdict(v, "completed", "WARNING: CPU: 0 PID: 919 at fs/ext4/inode.c:3572 ext4_dirty_folio+0x23/0x40",
+                   "fs/ext4/inode.c:3572");
+    ASSERT_TRUE(v.failure_seconds);
+    EXPECT_DOUBLE_EQ(*v.failure_seconds, 24);
+}

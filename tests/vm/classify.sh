@@ -61,4 +61,18 @@ check "a guest that stopped during its boot is boot-failed" [ "$(jq -r .verdict 
 check "a console log that does not exist is an operational error (8)" [ $? -eq 8 ]
 "$vm" --classify "$T/slow.console" --killed later >/dev/null 2>&1
 check "--killed takes boot or command only (16)" [ $? -eq 16 ]
+
+# The verdict is e4inline's: `e4inline stress --classify` prints what the script does.
+"$E4INLINE" stress --classify "$logs/bug-behind-warning-6.12.95.console" >"$T/e4i.json"
+check "e4inline stress --classify exits 0" [ $? -eq 0 ]
+"$vm" --classify "$logs/bug-behind-warning-6.12.95.console" >"$T/vm.json"
+check "e4inline-vm --classify prints e4inline stress --classify's verdict" cmp -s "$T/e4i.json" "$T/vm.json"
+"$E4INLINE" stress --classify "$logs/hang-6.1.0-57.console" --killed command >"$T/e4i.json"
+check "e4inline stress --classify --killed command: hang" [ "$(jq -r .verdict "$T/e4i.json")" = hang ]
+"$E4INLINE" stress --killed boot /mnt >/dev/null 2>"$T/err"
+check "--killed without --classify is a usage error (16)" [ $? -eq 16 ]
+"$E4INLINE" stress --classify "$logs/clean-7.3.4.console" /mnt >/dev/null 2>"$T/err"
+check "--classify takes no mountpoint (16)" [ $? -eq 16 ]
+expect_error "a console log that cannot be opened: 8, one line naming it" 8 "none.console" \
+    "$E4INLINE" stress --classify "$T/none.console"
 done_testing

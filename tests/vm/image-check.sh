@@ -47,6 +47,15 @@ check "a file missing from the image is a mismatch" \
     [ "$(jq -r '.mismatches[1] | .file + " " + (.got | startswith("unreadable") | tostring)' "$T/out.json" | tr -d '\n')" = "e4inline-stress/it2/gone true" ]
 check "the file that agrees is not listed" [ "$(jq '[.mismatches[] | select(.file | endswith("it1/a"))] | length' "$T/out.json")" -eq 0 ]
 
+"$E4INLINE" stress --check-image "$T/img" "$T/bad.json" >"$T/e4i.json" 2>"$T/err"
+check "e4inline stress --check-image: exit 4 too" [ $? -eq 4 ]
+check "... printing what e4inline-vm --check-image prints" cmp -s "$T/e4i.json" "$T/out.json"
+check "... and one line on stderr counting the files" [ "$(grep -c '^e4inline: 2 file(s) in .* differ from .*bad.json$' "$T/err")" -eq 1 ]
+printf '{"files": [{"file": "e4inline-stress/it1/a", "size": "big"}]}' >"$T/odd.json"
+expect_error "a files entry without a numeric size and cksum: 8, naming the report" 8 "odd.json" \
+    "$E4INLINE" stress --check-image "$T/img" "$T/odd.json"
+expect_error "an image that does not exist: 8, naming it" 8 "no-such.img" \
+    "$E4INLINE" stress --check-image "$T/no-such.img" "$T/good.json"
 printf 'not json' >"$T/junk.json"
 "$vm" --check-image "$T/img" "$T/junk.json" >/dev/null 2>&1
 check "a report that is not JSON is an operational error (8)" [ $? -eq 8 ]
