@@ -19,8 +19,12 @@ check "make install puts e4inline.h in the scratch root" [ -n "$(find "$root" -p
 pc() { PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config "$@"; }
 flags=$(pc --cflags --libs e4inline) || skip_all "pkg-config cannot read the installed e4inline.pc"
 diag "pkg-config --cflags --libs e4inline: $flags"
+# A library built with sanitizers (quickstart's build-asan tree) needs their
+# runtime in the program too: the same -fsanitize flags as the build, nothing else.
+san=$(sed -n 's/^LDFLAGS = //p' "$E4I_BUILDDIR/Makefile" | tr ' ' '\n' | grep -- '^-fsanitize=' | tr '\n' ' ')
+[ -n "$san" ] && diag "the library was built with $san: the program is too"
 # shellcheck disable=SC2086 # pkg-config's words are meant to split
-cc -std=c11 -Wall -Wextra -Werror -o "$T/capi-full" "$E4I_SRCDIR/tests/tool/capi_full.c" $flags >"$T/cc.log" 2>&1
+cc -std=c11 -Wall -Wextra -Werror $san -o "$T/capi-full" "$E4I_SRCDIR/tests/tool/capi_full.c" $flags >"$T/cc.log" 2>&1
 check "capi_full.c builds against the installed library, -Wall -Wextra -Werror" [ $? = 0 ]
 [ -x "$T/capi-full" ] || { diag "$(head -20 "$T/cc.log")"; done_testing; }
 check "the program is linked to the installed library, not the build tree's" \
