@@ -16,6 +16,7 @@
 #include "e4inline/report.hpp"
 #include "e4inline/text.hpp"
 #include "e4inline/verify.hpp"
+#include "e4inlineP.hpp"
 
 // The filesystem is empty once e4i_commit has closed it.
 struct e4i_fs {
@@ -235,25 +236,22 @@ int e4i_dir_iterate(e4i_fs* fs, const char* dir, e4i_dirent_cb cb, void* ctx) {
             return fail(l.error());
         if (l->type != e4inline::FileType::directory)
             return fail(f->error(e4inline::ExitCode::not_applicable, "not a directory", ref->spec));
-        struct Walk {
-            e4i_dirent_cb cb;
-            void* ctx;
-            int stopped = 0;
-        } walk{cb, ctx};
-        // libext2fs walks inline directories too ("." and ".." made up from
-        // the parent field), so both kinds read the same.
-        auto each = [](ext2_ino_t, int, struct ext2_dir_entry* d, int, int, char*, void* priv) -> int {
-            auto* w = static_cast<Walk*>(priv);
-            if (d->inode == 0)
-                return 0;
-            const std::string name(d->name, ext2fs_dirent_name_len(d));
-            const struct e4i_dirent entry{name.c_str(), name.size(), d->inode, ext2fs_dirent_file_type(d)};
-            w->stopped = w->cb(&entry, w->ctx);
-            return w->stopped ? DIRENT_ABORT : 0;
+        // The library's one directory reader, which leaves "." and ".."
+        // out; the C API hands them over first, as libext2fs walks them.
+        e4inline::DirListing listing;
+        const errcode_t err = e4inline::list_dir(f->raw(), ref->ino, listing);
+        auto give = [&](const std::string& name, std::uint32_t ino, int type) {
+            const struct e4i_dirent entry{name.c_str(), name.size(), ino, type};
+            return cb(&entry, ctx);
         };
-        if (errcode_t err = ext2fs_dir_iterate2(f->raw(), ref->ino, 0, nullptr, each, &walk))
+        int stopped = give(".", ref->ino, EXT2_FT_DIR);
+        if (!stopped && listing.parent)
+            stopped = give("..", listing.parent, EXT2_FT_DIR);
+        for (std::size_t i = 0; !stopped && i < listing.entries.size(); ++i)
+            stopped = give(listing.entries[i].name, listing.entries[i].ino, listing.entries[i].file_type);
+        if (err && !stopped)
             return fail(f->error(err, "reading directory", ref->spec));
-        return walk.stopped;
+        return stopped;
     });
 }
 
