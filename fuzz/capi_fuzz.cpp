@@ -8,7 +8,7 @@
 #include <string>
 
 #include "e4inline/e4inline.h"
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 #include "fuzz_image.hpp"
 
 namespace fz = e4inline::fuzz;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "e4inline/snapshot.hpp"
-#include "e4inline/text.hpp"
+#include "kernel/snapshot.hpp"
+#include "lib/text.hpp"
 #include "fuzz_image.hpp"
 
 namespace fz = e4inline::fuzz;

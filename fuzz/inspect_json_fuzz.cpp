@@ -7,8 +7,8 @@
 #include <string>
 
 #include "e4inline/layout.hpp"
-#include "e4inline/report.hpp"
-#include "e4inline/text.hpp"
+#include "e4inline/inspect.hpp"
+#include "lib/text.hpp"
 
 namespace {
 

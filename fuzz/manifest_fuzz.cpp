@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "e4inline/create_manifest.hpp"
+#include "lib/create_manifest.hpp"
 #include "e4inline/filesystem.hpp"
 #include "fuzz_image.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "e4inline/layout.hpp"
-#include "e4inline/verify.hpp"
+#include "verify/verify.hpp"
 
 namespace {
 

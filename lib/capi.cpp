@@ -13,10 +13,10 @@
 #include "e4inline/convert.hpp"
 #include "e4inline/create.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/report.hpp"
-#include "e4inline/text.hpp"
-#include "e4inline/verify.hpp"
-#include "e4inlineP.hpp"
+#include "e4inline/inspect.hpp"
+#include "lib/text.hpp"
+#include "verify/verify.hpp"
+#include "lib/e4inlineP.hpp"
 
 // The filesystem is empty once e4i_commit has closed it.
 struct e4i_fs {

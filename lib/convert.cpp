@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "e4inline/create.hpp"
-#include "e4inline/inline_dir.hpp"
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/inline_dir.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 // Exported by libext2fs but declared only in its private header
 // (lib/ext2fs/ext2fsP.h): moves inline data to a block, for files, symlinks
@@ -33,7 +33,7 @@ Result<void> check_free_blocks(const Filesystem& fs, std::uint64_t bytes, const 
     const std::uint64_t need = (bytes + fs.block_size() - 1) / fs.block_size() + 1;
     const std::uint64_t free_blocks = ext2fs_free_blocks_count(fs.raw()->super);
     if (need > free_blocks)
-        return std::unexpected(fs.error(
+        return unexpected(fs.error(
             ExitCode::operational,
             fmt::format("not enough free blocks to move the data to extents: {} needed, {} free", need, free_blocks),
             spec));
@@ -50,7 +50,7 @@ Result<void> to_extents(Filesystem& fs, const InodeRef& ref, const InlineLayout&
     // inline size to a block and sets i_size to it; put the size back.
     errcode_t err = ext2fs_inline_data_expand(fs.raw(), ref.ino);
     if (err)
-        return std::unexpected(fs.error(err, "moving inline data to a block", ref.spec));
+        return unexpected(fs.error(err, "moving inline data to a block", ref.spec));
     if (l.type == FileType::directory)
         return {};
     struct ext2_inode inode {};
@@ -60,13 +60,13 @@ Result<void> to_extents(Filesystem& fs, const InodeRef& ref, const InlineLayout&
     if (!err)
         err = ext2fs_write_inode(fs.raw(), ref.ino, &inode);
     if (err)
-        return std::unexpected(fs.error(err, "restoring i_size of", ref.spec));
+        return unexpected(fs.error(err, "restoring i_size of", ref.spec));
     // The block written past the real size (all of it for an empty file) is
     // not part of the file; free what lies wholly beyond i_size.
     const blk64_t first_unused = (l.size + fs.block_size() - 1) / fs.block_size();
     err = ext2fs_punch(fs.raw(), ref.ino, &inode, nullptr, first_unused, ~0ULL);
     if (err)
-        return std::unexpected(fs.error(err, "freeing blocks past the end of", ref.spec));
+        return unexpected(fs.error(err, "freeing blocks past the end of", ref.spec));
     return {};
 }
 
@@ -79,7 +79,7 @@ Result<void> to_inline(Filesystem& fs, const InodeRef& ref, const InlineLayout& 
     if (!err)
         err = ext2fs_punch(raw_fs, ref.ino, &inode, nullptr, 0, ~0ULL);
     if (err)
-        return std::unexpected(fs.error(err, "freeing the blocks of", ref.spec));
+        return unexpected(fs.error(err, "freeing the blocks of", ref.spec));
     auto raw = E4I_TRY(fs.read_raw_inode(ref.ino));
     auto* large = reinterpret_cast<struct ext2_inode_large*>(raw.data());
     std::memset(large->i_block, 0, sizeof(large->i_block));
@@ -95,7 +95,7 @@ Result<void> to_inline(Filesystem& fs, const InodeRef& ref, const InlineLayout& 
     if (!err && !data.empty())
         err = ext2fs_inline_data_set(raw_fs, ref.ino, nullptr, const_cast<std::uint8_t*>(data.data()), data.size());
     if (err)
-        return std::unexpected(fs.error(err, "writing inline data of", ref.spec));
+        return unexpected(fs.error(err, "writing inline data of", ref.spec));
     return {};
 }
 
@@ -207,7 +207,7 @@ Result<std::vector<ext2_ino_t>> inodes_under(const Filesystem& fs, const InodeRe
         if (err == EXT2_ET_NO_DIRECTORY)
             continue;
         if (err)
-            return std::unexpected(fs.error(err, "reading directory", fmt::format("<{}>", dir)));
+            return unexpected(fs.error(err, "reading directory", fmt::format("<{}>", dir)));
         for (const auto& [name, ino, type] : children.entries) {
             if (!seen.insert(ino).second)
                 continue;
@@ -224,7 +224,7 @@ Result<std::vector<ext2_ino_t>> all_inodes(const Filesystem& fs) {
     if (!raw_fs->inode_map) {
         errcode_t err = ext2fs_read_inode_bitmap(raw_fs);
         if (err)
-            return std::unexpected(fs.error(err, "reading the inode bitmap of"));
+            return unexpected(fs.error(err, "reading the inode bitmap of"));
     }
     std::vector<ext2_ino_t> out;
     for (ext2_ino_t ino = EXT2_FIRST_INO(raw_fs->super); ino <= raw_fs->super->s_inodes_count; ++ino)

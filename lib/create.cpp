@@ -5,8 +5,8 @@
 #include <ctime>
 #include <fmt/format.h>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -30,7 +30,7 @@ Result<void> check_free_blocks(const Filesystem& fs, std::uint64_t bytes, const 
     const std::uint64_t need = (bytes + fs.block_size() - 1) / fs.block_size() + 1;
     const std::uint64_t free_blocks = ext2fs_free_blocks_count(fs.raw()->super);
     if (need > free_blocks)
-        return std::unexpected(fs.error(
+        return unexpected(fs.error(
             ExitCode::operational, fmt::format("not enough free blocks: {} needed, {} free", need, free_blocks), path));
     return {};
 }
@@ -73,7 +73,7 @@ Result<void> apply_attrs(Filesystem& fs, ext2_ino_t ino, NodeKind kind, const No
     errcode_t err = ext2fs_write_inode_full(fs.raw(), ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
                                             static_cast<int>(raw.size()));
     if (err)
-        return std::unexpected(fs.error(err, "writing inode", path));
+        return unexpected(fs.error(err, "writing inode", path));
     return {};
 }
 
@@ -116,7 +116,7 @@ Result<bool> grow_inline_dir(Filesystem& fs, ext2_ino_t dir, const InlineLayout&
     if (err == EXT2_ET_INLINE_DATA_NO_SPACE)
         return false;
     if (err)
-        return std::unexpected(fs.error(err, "growing inline directory", obj));
+        return unexpected(fs.error(err, "growing inline directory", obj));
     return true;
 }
 
@@ -152,7 +152,7 @@ Result<ext2_ino_t> lookup_path(const Filesystem& fs, const std::string& path) {
         if (err == EXT2_ET_FILE_NOT_FOUND)
             return ext2_ino_t{0};
         if (err)
-            return std::unexpected(fs.error(err, "looking up", path));
+            return unexpected(fs.error(err, "looking up", path));
         cur = next;
     }
     return cur;
@@ -195,14 +195,14 @@ Result<void> make_room_in_dir(Filesystem& fs, ext2_ino_t dir) {
     // the image as it was in any case).
     const std::uint64_t need = l.inline_flag() ? 1 : 2;
     if (ext2fs_free_blocks_count(fs.raw()->super) < need)
-        return std::unexpected(fs.error(ExitCode::operational,
+        return unexpected(fs.error(ExitCode::operational,
                                         fmt::format("the directory is full and no free block is left to grow it "
                                                     "({} needed, {} free)",
                                                     need, ext2fs_free_blocks_count(fs.raw()->super)),
                                         fmt::format("<{}>", dir)));
     errcode_t err = ext2fs_expand_dir(fs.raw(), dir);
     if (err)
-        return std::unexpected(fs.error(err, "expanding directory", fmt::format("<{}>", dir)));
+        return unexpected(fs.error(err, "expanding directory", fmt::format("<{}>", dir)));
     return {};
 }
 
@@ -213,7 +213,7 @@ Result<void> add_dir_entry(Filesystem& fs, ext2_ino_t dir, const std::string& na
         if (!err)
             return {};
         if (err != EXT2_ET_DIR_NO_SPACE || attempt == 3)
-            return std::unexpected(fs.error(err, "linking", name));
+            return unexpected(fs.error(err, "linking", name));
         E4I_TRY(make_room_in_dir(fs, dir));
     }
 }
@@ -229,7 +229,7 @@ Result<void> retry_on_full_dir(Filesystem& fs, ext2_ino_t parent, const std::str
         if (!err)
             return {};
         if (err != EXT2_ET_DIR_NO_SPACE || attempt == 3)
-            return std::unexpected(fs.error(err, op, path));
+            return unexpected(fs.error(err, op, path));
         E4I_TRY(make_room_in_dir(fs, parent));
     }
 }
@@ -241,7 +241,7 @@ Result<ext2_ino_t> make_directory(Filesystem& fs, ext2_ino_t parent, const std::
     ext2_ino_t ino = 0;
     errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr, &ino);
     if (err)
-        return std::unexpected(fs.error(err, "looking up", path));
+        return unexpected(fs.error(err, "looking up", path));
     return ino;
 }
 
@@ -252,7 +252,7 @@ Result<ext2_ino_t> create_regular(Filesystem& fs, ext2_ino_t parent, const std::
     ext2_ino_t ino = 0;
     errcode_t err = ext2fs_new_inode(fs.raw(), parent, LINUX_S_IFREG | 0644, nullptr, &ino);
     if (err)
-        return std::unexpected(fs.error(err, "allocating an inode for", req.path));
+        return unexpected(fs.error(err, "allocating an inode for", req.path));
     E4I_TRY(add_dir_entry(fs, parent, name, ino, EXT2_FT_REG_FILE));
     ext2fs_inode_alloc_stats2(fs.raw(), ino, +1, 0);
     E4I_TRY(write_new_file(fs, ino, req.attrs.perm.value_or(0644), req.attrs, req.data, inline_data, req.path));
@@ -278,7 +278,7 @@ Result<void> write_new_file(Filesystem& fs, ext2_ino_t ino, std::uint16_t perm, 
         if (!err && !data.empty())
             err = ext2fs_inline_data_set(raw_fs, ino, nullptr, const_cast<std::uint8_t*>(data.data()), data.size());
         if (err)
-            return std::unexpected(fs.error(err, "writing inline data of", path));
+            return unexpected(fs.error(err, "writing inline data of", path));
         return {};
     }
     if (ext2fs_has_feature_extents(raw_fs->super)) {
@@ -287,25 +287,25 @@ Result<void> write_new_file(Filesystem& fs, ext2_ino_t ino, std::uint16_t perm, 
         ext2_extent_handle_t handle = nullptr;
         err = ext2fs_extent_open2(raw_fs, ino, small, &handle);
         if (err)
-            return std::unexpected(fs.error(err, "initializing extents of", path));
+            return unexpected(fs.error(err, "initializing extents of", path));
         ext2fs_extent_free(handle);
     }
     err = ext2fs_write_inode_full(raw_fs, ino, small, static_cast<int>(raw.size()));
     if (err)
-        return std::unexpected(fs.error(err, "writing inode", path));
+        return unexpected(fs.error(err, "writing inode", path));
     if (data.empty())
         return {};
     ext2_file_t file = nullptr;
     err = ext2fs_file_open(raw_fs, ino, EXT2_FILE_WRITE, &file);
     if (err)
-        return std::unexpected(fs.error(err, "opening", path));
+        return unexpected(fs.error(err, "opening", path));
     unsigned int written = 0;
     err = ext2fs_file_write(file, data.data(), static_cast<unsigned int>(data.size()), &written);
     errcode_t close_err = ext2fs_file_close(file);
     if (!err && written != data.size())
         err = EXT2_ET_SHORT_WRITE;
     if (err || close_err)
-        return std::unexpected(fs.error(err ? err : close_err, "writing", path));
+        return unexpected(fs.error(err ? err : close_err, "writing", path));
     return {};
 }
 
@@ -313,12 +313,12 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
     CreateOutcome out;
     const auto comps = path_components(req.path);
     if (comps.empty())
-        return std::unexpected(fs.error(ExitCode::usage, "cannot create the root directory", req.path));
+        return unexpected(fs.error(ExitCode::usage, "cannot create the root directory", req.path));
     for (const auto& c : comps)
         if (c.size() > EXT2_NAME_LEN || c == "..")
-            return std::unexpected(fs.error(ExitCode::usage, fmt::format("bad file name component '{}'", c), req.path));
+            return unexpected(fs.error(ExitCode::usage, fmt::format("bad file name component '{}'", c), req.path));
     if (!fs.has_inline_data() && !req.allow_extents)
-        return std::unexpected(
+        return unexpected(
             fs.error(ExitCode::not_applicable, "the filesystem does not have the inline_data feature", req.path));
 
     // Decide the storage before touching anything.
@@ -330,7 +330,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
         if (bytes <= out.capacity)
             return {};
         if (!req.allow_extents)
-            return std::unexpected(fs.error(ExitCode::not_applicable,
+            return unexpected(fs.error(ExitCode::not_applicable,
                                             fmt::format("{} not fit inline: a new inode here holds at most {} bytes "
                                                         "(--allow-extents stores {})",
                                                         what, out.capacity, instead),
@@ -349,9 +349,9 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
         break;
     case NodeKind::symlink:
         if (req.target.empty())
-            return std::unexpected(fs.error(ExitCode::usage, "empty symlink target", req.path));
+            return unexpected(fs.error(ExitCode::usage, "empty symlink target", req.path));
         if (req.target.size() >= fs.block_size())
-            return std::unexpected(fs.error(
+            return unexpected(fs.error(
                 ExitCode::usage, fmt::format("symlink target of {} bytes is too long (the limit is {})",
                                              req.target.size(), fs.block_size() - 1),
                 req.path));
@@ -373,7 +373,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
     // room for system.data and e2fsck rejects the directory.
     auto check_dir_fits = [&](const std::string& path) -> Result<void> {
         if (fs.has_inline_data() && out.capacity == 0)
-            return std::unexpected(fs.error(ExitCode::not_applicable,
+            return unexpected(fs.error(ExitCode::not_applicable,
                                             "an inline directory does not fit: a new inode here holds 0 bytes inline "
                                             "(no in-inode xattr space for system.data)",
                                             path));
@@ -393,7 +393,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
                                                       static_cast<int>(comps[i].size()), nullptr, &next);
         if (err == EXT2_ET_FILE_NOT_FOUND) {
             if (!req.parents)
-                return std::unexpected(fs.error(ExitCode::operational,
+                return unexpected(fs.error(ExitCode::operational,
                                                 "no such directory (-p makes missing parents)", here));
             E4I_TRY(check_dir_fits(here));
             out.parents_made.push_back(here);
@@ -406,13 +406,13 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
                                                                           req.attrs.mtime},
                                 here));
         } else if (err) {
-            return std::unexpected(fs.error(err, "looking up", here));
+            return unexpected(fs.error(err, "looking up", here));
         } else {
             struct ext2_inode inode {};
             if ((err = ext2fs_read_inode(fs.raw(), next, &inode)))
-                return std::unexpected(fs.error(err, "reading inode", here));
+                return unexpected(fs.error(err, "reading inode", here));
             if (!LINUX_S_ISDIR(inode.i_mode))
-                return std::unexpected(fs.error(ExitCode::operational, "not a directory", here));
+                return unexpected(fs.error(ExitCode::operational, "not a directory", here));
         }
         parent = next;
     }
@@ -422,9 +422,9 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
         errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr,
                                       &existing);
         if (!err)
-            return std::unexpected(fs.error(ExitCode::operational, "file exists", req.path));
+            return unexpected(fs.error(ExitCode::operational, "file exists", req.path));
         if (err != EXT2_ET_FILE_NOT_FOUND)
-            return std::unexpected(fs.error(err, "looking up", req.path));
+            return unexpected(fs.error(err, "looking up", req.path));
     }
     if (dry_run)
         return out;
@@ -444,7 +444,7 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
         errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr,
                                       &out.ino);
         if (err)
-            return std::unexpected(fs.error(err, "looking up", req.path));
+            return unexpected(fs.error(err, "looking up", req.path));
         E4I_TRY(apply_attrs(fs, out.ino, req.kind, req.attrs, req.path));
         break;
     }

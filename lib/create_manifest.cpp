@@ -1,4 +1,4 @@
-#include "e4inline/create_manifest.hpp"
+#include "lib/create_manifest.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "e4inline/create.hpp"
-#include "e4inline/source.hpp"
+#include "lib/source.hpp"
 
 namespace e4inline {
 
@@ -42,7 +42,7 @@ Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string
     if (!(fields >> path))
         return std::nullopt;
     fields >> type >> arg >> mode;
-    auto bad = [&](const std::string& why) { return std::unexpected(plain_error(ExitCode::usage, why, where)); };
+    auto bad = [&](const std::string& why) { return unexpected(plain_error(ExitCode::usage, why, where)); };
     if (fields >> extra)
         return bad(fmt::format("unexpected field '{}' (a line is PATH TYPE [SIZE|@SOURCE|TARGET|-] [MODE])", extra));
     ManifestLine out{{}, where};
@@ -64,7 +64,7 @@ Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string
             if (!data) {
                 Error e = data.error();
                 e.object = fmt::format("{} ({})", e.object, where);
-                return std::unexpected(std::move(e));
+                return unexpected(std::move(e));
             }
             req.data = std::move(*data);
         } else if (!arg.empty() && arg != "-") {
@@ -75,7 +75,7 @@ Result<std::optional<ManifestLine>> parse_line(const Filesystem& fs, std::string
             // Refused before the bytes are made: a line may ask for a GiB.
             const std::uint64_t limit = storable_file_bytes(fs, options.allow_extents);
             if (n > limit)
-                return std::unexpected(plain_error(
+                return unexpected(plain_error(
                     options.allow_extents ? ExitCode::operational : ExitCode::not_applicable,
                     options.allow_extents
                         ? fmt::format("{} bytes do not fit: a new file here gets at most {} bytes (the free space)",
@@ -113,7 +113,7 @@ Error at_line(Error e, const ManifestLine& l) {
 Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& manifest, const TreeOptions& options) {
     const auto bytes = E4I_TRY(read_source(manifest, max_manifest_bytes));
     if (bytes.size() > max_manifest_bytes)
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::usage, fmt::format("larger than {} MiB: not a manifest", max_manifest_bytes >> 20), manifest));
 
     // 1. Every line parsed (and every @SOURCE read) before anything is written.
@@ -132,7 +132,7 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
     for (const auto& l : lines) {
         const std::string path = normalized(l.req.path);
         if (auto it = made.find(path); it != made.end())
-            return std::unexpected(at_line(
+            return unexpected(at_line(
                 plain_error(ExitCode::operational, fmt::format("file exists (made by {})", it->second->where)), l));
         const auto comps = path_components(l.req.path);
         std::string parent;
@@ -141,14 +141,14 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
             auto it = made.find(parent);
             if (it != made.end() && it->second->req.kind != NodeKind::directory &&
                 normalized(it->second->req.path) == parent)
-                return std::unexpected(at_line(
+                return unexpected(at_line(
                     plain_error(ExitCode::operational, fmt::format("{} is not a directory (made by {})", parent,
                                                              it->second->where)),
                     l));
         }
         auto out = create_node(fs, l.req, true);
         if (!out)
-            return std::unexpected(at_line(out.error(), l));
+            return unexpected(at_line(out.error(), l));
         for (const auto& p : out->parents_made)
             made.try_emplace(p, &l);
         made.try_emplace(path, &l);
@@ -166,7 +166,7 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
         } else {
             auto done = create_node(fs, req, false);
             if (!done)
-                return std::unexpected(at_line(done.error(), lines[i]));
+                return unexpected(at_line(done.error(), lines[i]));
             out = std::move(*done);
         }
         const bool is_inline = out.storage == Storage::inline_data;

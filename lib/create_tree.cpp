@@ -1,4 +1,4 @@
-#include "e4inline/create_tree.hpp"
+#include "lib/create_tree.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,10 +16,10 @@
 #include <utility>
 
 #include "e4inline/create.hpp"
-#include "e4inline/inline_dir.hpp"
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
-#include "e4inline/source.hpp"
+#include "lib/inline_dir.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
+#include "lib/source.hpp"
 
 namespace e4inline {
 
@@ -55,7 +55,7 @@ public:
                 err = ext2fs_write_inode(fs_.raw(), dir, &inode);
             }
             if (err)
-                return std::unexpected(fs_.error(err, "updating link count of", fmt::format("<{}>", dir)));
+                return unexpected(fs_.error(err, "updating link count of", fmt::format("<{}>", dir)));
         }
         return apply_hardlink_counts();
     }
@@ -84,7 +84,7 @@ private:
         ext2_ino_t ino = 0;
         errcode_t err = ext2fs_new_inode(fs_.raw(), dir, mode, nullptr, &ino);
         if (err)
-            return std::unexpected(fs_.error(err, "allocating an inode for", path));
+            return unexpected(fs_.error(err, "allocating an inode for", path));
         ext2fs_inode_alloc_stats2(fs_.raw(), ino, +1, is_dir ? 1 : 0);
         return ino;
     }
@@ -95,12 +95,12 @@ private:
     Result<std::vector<std::uint8_t>> read_file(const std::string& path) {
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
         if (!fd)
-            return std::unexpected(source_error(errno, "opening", path));
+            return unexpected(source_error(errno, "opening", path));
         const std::uint64_t limit = storable_file_bytes(fs_, true);
         auto data = read_source_fd(fd.get(), path, static_cast<std::size_t>(limit));
         fd.reset();
         if (data && data->size() > limit)
-            return std::unexpected(plain_error(
+            return unexpected(plain_error(
                 ExitCode::operational,
                 fmt::format("holds more than the {} bytes the image can still store", limit), path));
         return data;
@@ -112,7 +112,7 @@ private:
                                std::uint16_t& subdirs) {
         UniqueDir d(opendir(src.c_str()));
         if (!d)
-            return std::unexpected(source_error(errno, "opening directory", src));
+            return unexpected(source_error(errno, "opening directory", src));
         std::vector<std::string> names;
         errno = 0;
         while (const dirent* de = readdir(d.get())) {
@@ -120,7 +120,7 @@ private:
             if (n == "." || n == "..")
                 continue;
             if (n.size() > EXT2_NAME_LEN)
-                return std::unexpected(fs_.error(ExitCode::operational, "file name longer than 255 bytes",
+                return unexpected(fs_.error(ExitCode::operational, "file name longer than 255 bytes",
                                                  src + "/" + std::string(n)));
             names.emplace_back(n);
         }
@@ -129,7 +129,7 @@ private:
             const std::string path = src + "/" + name;
             struct stat st {};
             if (lstat(path.c_str(), &st) != 0)
-                return std::unexpected(source_error(errno, "reading", path));
+                return unexpected(source_error(errno, "reading", path));
             // Hard links, as mke2fs -d keeps them: for every type but
             // directories and symlinks.
             const auto special = special_kind(st.st_mode);
@@ -164,7 +164,7 @@ private:
                 std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
                 const ssize_t n = readlink(path.c_str(), target.data(), target.size());
                 if (n < 0)
-                    return std::unexpected(source_error(errno, "reading symlink", path));
+                    return unexpected(source_error(errno, "reading symlink", path));
                 target.resize(static_cast<std::size_t>(n));
                 ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFLNK, false, path));
                 if (!options_.dry_run) {
@@ -173,7 +173,7 @@ private:
                     ext2fs_inode_alloc_stats2(fs_.raw(), ino, -1, 0);
                     errcode_t err = ext2fs_symlink(fs_.raw(), dir, ino, nullptr, target.c_str());
                     if (err)
-                        return std::unexpected(fs_.error(err, "creating symlink", path));
+                        return unexpected(fs_.error(err, "creating symlink", path));
                     E4I_TRY(set_attrs(ino, st, path));
                 }
                 entries.push_back({name, ino, EXT2_FT_SYMLINK});
@@ -232,7 +232,7 @@ private:
         errcode_t err = ext2fs_write_inode_full(fs_.raw(), ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
                                                 static_cast<int>(raw.size()));
         if (err)
-            return std::unexpected(fs_.error(err, "writing inode", path));
+            return unexpected(fs_.error(err, "writing inode", path));
         return {};
     }
 
@@ -248,7 +248,7 @@ private:
         errcode_t err = ext2fs_write_inode_full(fs_.raw(), ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
                                                 static_cast<int>(raw.size()));
         if (err)
-            return std::unexpected(fs_.error(err, "writing inode", path));
+            return unexpected(fs_.error(err, "writing inode", path));
         return {};
     }
 
@@ -279,7 +279,7 @@ private:
                 err = ext2fs_inline_data_set(fs_.raw(), ino, nullptr, const_cast<std::uint8_t*>(data.data()),
                                              data.size());
             if (err)
-                return std::unexpected(fs_.error(err, "writing inline directory", src));
+                return unexpected(fs_.error(err, "writing inline directory", src));
             ++summary.dirs_inline;
             return {};
         }
@@ -309,13 +309,13 @@ private:
         if (ext2fs_has_feature_extents(fs->super)) {
             ext2_extent_handle_t handle = nullptr;
             if ((err = ext2fs_extent_open2(fs, ino, small, &handle)))
-                return std::unexpected(fs_.error(err, "initializing extents of", src));
+                return unexpected(fs_.error(err, "initializing extents of", src));
             ext2fs_extent_free(handle);
         }
         const std::uint64_t size = blocks.size() * bs;
         small->i_size = static_cast<std::uint32_t>(size);
         if ((err = ext2fs_write_inode_full(fs, ino, small, static_cast<int>(raw.size()))))
-            return std::unexpected(fs_.error(err, "writing inode", src));
+            return unexpected(fs_.error(err, "writing inode", src));
         for (std::size_t lblk = 0; lblk < blocks.size(); ++lblk) {
             // ext2fs_bmap2 with BMAP_ALLOC allocates, accounts and maps the
             // block, and rewrites the inode with the new i_blocks.
@@ -324,7 +324,7 @@ private:
             if (!err)
                 err = ext2fs_write_dir_block4(fs, pblk, blocks[lblk].data(), 0, ino);
             if (err)
-                return std::unexpected(fs_.error(err, "writing directory block of", src));
+                return unexpected(fs_.error(err, "writing directory block of", src));
         }
         return {};
     }
@@ -338,7 +338,7 @@ private:
                 err = ext2fs_write_inode(fs_.raw(), ino, &inode);
             }
             if (err)
-                return std::unexpected(fs_.error(err, "updating link count of", fmt::format("<{}>", ino)));
+                return unexpected(fs_.error(err, "updating link count of", fmt::format("<{}>", ino)));
         }
         return {};
     }
@@ -355,7 +355,7 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
                            const std::string& image) {
     UniqueDir d(opendir(src.c_str()));
     if (!d)
-        return std::unexpected(errno_error(errno, "opening directory", src, image));
+        return unexpected(errno_error(errno, "opening directory", src, image));
     std::uint64_t dir_bytes = 24;  // "." and ".."
     while (const dirent* de = readdir(d.get())) {
         const std::string_view n = de->d_name;
@@ -364,7 +364,7 @@ Result<void> estimate_tree(const std::string& src, std::size_t capacity, std::si
         const std::string path = src + "/" + std::string(n);
         struct stat st {};
         if (lstat(path.c_str(), &st) != 0)
-            return std::unexpected(errno_error(errno, "reading", path, image));
+            return unexpected(errno_error(errno, "reading", path, image));
         dir_bytes += dirent_rec_len(n.size());
         if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) && !S_ISCHR(st.st_mode) &&
             !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
@@ -386,14 +386,14 @@ Result<void> check_room_for_tree(const Filesystem& fs, const std::string& source
     // ext2fs_link does not look for an existing name: refuse clashes here.
     UniqueDir d(opendir(source_dir.c_str()));
     if (!d)
-        return std::unexpected(errno_error(errno, "opening directory", source_dir, fs.image()));
+        return unexpected(errno_error(errno, "opening directory", source_dir, fs.image()));
     while (const dirent* de = readdir(d.get())) {
         const std::string_view n = de->d_name;
         if (n == "." || n == "..")
             continue;
         ext2_ino_t existing = 0;
         if (ext2fs_lookup(fs.raw(), dir, de->d_name, static_cast<int>(n.size()), nullptr, &existing) == 0)
-            return std::unexpected(fs.error(ExitCode::operational, "file exists in the target directory",
+            return unexpected(fs.error(ExitCode::operational, "file exists in the target directory",
                                             std::string(n)));
     }
     TreeNeeds needs;
@@ -401,13 +401,13 @@ Result<void> check_room_for_tree(const Filesystem& fs, const std::string& source
     const std::uint64_t free_inodes = fs.raw()->super->s_free_inodes_count;
     const std::uint64_t free_blocks = ext2fs_free_blocks_count(fs.raw()->super);
     if (needs.inodes > free_inodes)
-        return std::unexpected(fs.error(
+        return unexpected(fs.error(
             ExitCode::operational,
             fmt::format("not enough free inodes: the tree needs {}, the image has {}", needs.inodes, free_inodes),
             source_dir));
     // One more block: the target directory may have to grow.
     if (needs.blocks + 1 > free_blocks)
-        return std::unexpected(fs.error(ExitCode::operational,
+        return unexpected(fs.error(ExitCode::operational,
                                         fmt::format("not enough free blocks: the tree needs about {}, the image has {}",
                                                     needs.blocks + 1, free_blocks),
                                         source_dir));
@@ -420,13 +420,13 @@ Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_di
                                     const TreeOptions& options) {
     struct stat st {};
     if (stat(source_dir.c_str(), &st) != 0)
-        return std::unexpected(errno_error(errno, "opening", source_dir));
+        return unexpected(errno_error(errno, "opening", source_dir));
     if (!S_ISDIR(st.st_mode))
-        return std::unexpected(plain_error(ExitCode::usage, "not a directory", source_dir));
+        return unexpected(plain_error(ExitCode::usage, "not a directory", source_dir));
     ext2_ino_t dir = E4I_TRY(lookup_path(fs, into));
     if (dir == 0) {
         if (!options.parents)
-            return std::unexpected(fs.error(ExitCode::operational, "no such directory (-p makes it)", into));
+            return unexpected(fs.error(ExitCode::operational, "no such directory (-p makes it)", into));
         CreateRequest req;
         req.path = into;
         req.kind = NodeKind::directory;
@@ -437,9 +437,9 @@ Result<TreeSummary> create_from_dir(Filesystem& fs, const std::string& source_di
         struct ext2_inode inode {};
         errcode_t err = ext2fs_read_inode(fs.raw(), dir, &inode);
         if (err)
-            return std::unexpected(fs.error(err, "reading inode", into));
+            return unexpected(fs.error(err, "reading inode", into));
         if (!LINUX_S_ISDIR(inode.i_mode))
-            return std::unexpected(fs.error(ExitCode::operational, "not a directory", into));
+            return unexpected(fs.error(ExitCode::operational, "not a directory", into));
     }
     if (dir != 0)
         E4I_TRY(check_room_for_tree(fs, source_dir, dir));
@@ -465,12 +465,12 @@ Result<std::vector<std::uint8_t>> read_file_source(const Filesystem& fs, const s
     if (data.size() <= limit)
         return data;
     if (!allow_extents)
-        return std::unexpected(plain_error(ExitCode::not_applicable,
+        return unexpected(plain_error(ExitCode::not_applicable,
                                         fmt::format("more than {0} bytes do not fit inline: a new inode here holds "
                                                     "at most {0} bytes (--allow-extents stores them in extents)",
                                                     limit),
                                         source));
-    return std::unexpected(plain_error(
+    return unexpected(plain_error(
         ExitCode::operational,
         fmt::format("holds more than the {} bytes a new file here can get (the free space, at most 1 GiB)", limit),
         source));

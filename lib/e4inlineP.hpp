@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "e4inline/error.hpp"
-#include "e4inline/inline_dir.hpp"
-#include "e4inline/ondisk.hpp"
+#include "lib/inline_dir.hpp"
+#include "lib/ondisk.hpp"
 
 namespace e4inline::bytes {
 
@@ -218,7 +218,7 @@ template <class Fs = Filesystem>
 Result<DirListing> list_dir(const Fs& fs, ext2_ino_t dir, const std::string& path) {
     DirListing out;
     if (errcode_t err = list_dir(fs.raw(), dir, out))
-        return std::unexpected(fs.error(err, "reading directory", path));
+        return unexpected(fs.error(err, "reading directory", path));
     return out;
 }
 

@@ -16,11 +16,11 @@
 #include <fstream>
 #include <utility>
 
-#include "e4inline/mountinfo.hpp"
-#include "e4inline/ondisk.hpp"
-#include "e4inline/staged_io.hpp"
-#include "e4inline/undo_file.hpp"
-#include "e4inlineP.hpp"
+#include "lib/mountinfo.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/staged_io.hpp"
+#include "lib/undo_file.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -47,7 +47,7 @@ Result<ImageSpec> parse_image_spec(const std::string& image) {
         // silent acceptance of a sign.
         const unsigned long long n = std::strtoull(value.c_str(), &end, 0);
         if (value.empty() || *end || errno || value[0] == '-' || value[0] == '+')
-            return std::unexpected(plain_error(ExitCode::usage,
+            return unexpected(plain_error(ExitCode::usage,
                                                fmt::format("bad offset '{}' (a byte count, as in IMAGE?offset=1048576)",
                                                            value),
                                                {}, image));
@@ -65,14 +65,14 @@ Result<std::pair<std::uint64_t, std::uint64_t>> find_partition(const std::string
                                                                const std::string& image) {
     blkid_probe pr = blkid_new_probe_from_filename(path.c_str());
     if (!pr)
-        return std::unexpected(errno_error(errno ? errno : EIO, "reading the partition table of", {}, image));
+        return unexpected(errno_error(errno ? errno : EIO, "reading the partition table of", {}, image));
     std::unique_ptr<std::remove_pointer_t<blkid_probe>, decltype(&blkid_free_probe)> owner(pr, &blkid_free_probe);
     blkid_probe_enable_superblocks(pr, 0);
     blkid_probe_enable_partitions(pr, 1);
     blkid_partlist list = blkid_probe_get_partitions(pr);
     const int count = list ? blkid_partlist_numof_partitions(list) : 0;
     if (!list || count <= 0)
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            fmt::format("no partition table (asked for partition {})", n), {}, image));
     for (int i = 0; i < count; ++i) {
         blkid_partition p = blkid_partlist_get_partition(list, i);
@@ -83,7 +83,7 @@ Result<std::pair<std::uint64_t, std::uint64_t>> find_partition(const std::string
             break;
         return std::pair{static_cast<std::uint64_t>(start) * 512, static_cast<std::uint64_t>(size) * 512};
     }
-    return std::unexpected(plain_error(ExitCode::operational,
+    return unexpected(plain_error(ExitCode::operational,
                                        fmt::format("has no partition {} (it has {})", n, count), {}, image));
 }
 
@@ -122,7 +122,7 @@ Result<std::string> spec_mounted_at(const ImageSpec& spec, const std::string& sh
     const std::string& image = spec.path;
     struct stat image_st{};
     if (stat(image.c_str(), &image_st) != 0)
-        return std::unexpected(errno_error(errno, "opening", {}, shown));
+        return unexpected(errno_error(errno, "opening", {}, shown));
     auto mounts = mount_table();
     if (!mounts)
         return std::string();  // as before: no mount table, no mount found
@@ -179,16 +179,16 @@ Result<void> flock_exclusive(FdSet& held, const std::string& path, const std::st
                                    : path;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return std::unexpected(errno_error(errno, "opening", object, image));
+        return unexpected(errno_error(errno, "opening", object, image));
     held.fds.push_back(fd);
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
         return {};
     if (errno == EWOULDBLOCK)
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            "another process is writing to the image (it holds the write lock); "
                                            "try again when it has finished",
                                            object, image));
-    return std::unexpected(errno_error(errno, "locking", object, image));
+    return unexpected(errno_error(errno, "locking", object, image));
 }
 
 // The loop devices whose backing file is the file IMAGE_ST describes, over
@@ -222,7 +222,7 @@ Result<std::vector<int>> lock_for_writing(const ImageSpec& spec, const std::stri
         for (const auto& dev : loop_devices_backed_by(st, spec.offset)) {
             const int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
             if (fd < 0)
-                return std::unexpected(errno == EBUSY ? plain_error(ExitCode::operational,
+                return unexpected(errno == EBUSY ? plain_error(ExitCode::operational,
                                                                     "the image is in use through this loop device "
                                                                     "(mounted or opened exclusively)",
                                                                     dev, image)
@@ -244,13 +244,13 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
     ImageSpec spec = E4I_TRY(parse_image_spec(image));
     struct stat st{};
     if (stat(spec.path.c_str(), &st) != 0)
-        return std::unexpected(errno_error(errno, "opening", {}, image));
+        return unexpected(errno_error(errno, "opening", {}, image));
     if (S_ISDIR(st.st_mode))
-        return std::unexpected(plain_error(ExitCode::operational, "is a directory, not an image", {}, image));
+        return unexpected(plain_error(ExitCode::operational, "is a directory, not an image", {}, image));
     std::uint64_t partition_size = 0;
     if (options.partition) {
         if (spec.io_options.find("offset=") != std::string::npos)
-            return std::unexpected(plain_error(ExitCode::usage,
+            return unexpected(plain_error(ExitCode::usage,
                                                "give the filesystem's place either as ?offset= or as a partition, "
                                                "not both",
                                                {}, image));
@@ -266,7 +266,7 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
         // keep a mount (of a loop device behind the image too) from starting.
         const std::string mnt = E4I_TRY(spec_mounted_at(spec, image));
         if (!mnt.empty())
-            return std::unexpected(plain_error(ExitCode::operational,
+            return unexpected(plain_error(ExitCode::operational,
                                                fmt::format("filesystem is mounted on {}; refusing to write", mnt),
                                                {}, image));
         locks.fds = E4I_TRY(lock_for_writing(spec, image, st));
@@ -289,7 +289,7 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
                                  0, 0, manager, &fs);
     stage_next_open(nullptr);
     if (err)
-        return std::unexpected(ext2_error(err, "opening", {}, image));
+        return unexpected(ext2_error(err, "opening", {}, image));
     Filesystem result(fs, image, options.writable);
     result.lock_fds_ = locks.release();
     if (partition_size) {
@@ -297,7 +297,7 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
         // would be read (and written) into the next one.
         const std::uint64_t fs_bytes = ext2fs_blocks_count(fs->super) * static_cast<std::uint64_t>(fs->blocksize);
         if (fs_bytes > partition_size)
-            return std::unexpected(plain_error(ExitCode::operational,
+            return unexpected(plain_error(ExitCode::operational,
                                                fmt::format("the filesystem ({} bytes) is larger than partition {} "
                                                            "({} bytes)",
                                                            fs_bytes, options.partition, partition_size),
@@ -308,10 +308,10 @@ Result<Filesystem> Filesystem::open(const std::string& image, const OpenOptions&
         // Writing under a journal that still has to be replayed would be
         // undone (or worse) by the replay: e2fsprogs' writers refuse too.
         if (ext2fs_has_feature_journal_needs_recovery(fs->super))
-            return std::unexpected(plain_error(ExitCode::operational,
+            return unexpected(plain_error(ExitCode::operational,
                                                "the journal needs recovery; run e2fsck first", {}, image));
         if ((err = ext2fs_read_bitmaps(fs)))
-            return std::unexpected(ext2_error(err, "reading the bitmaps of", {}, image));
+            return unexpected(ext2_error(err, "reading the bitmaps of", {}, image));
     }
     return result;
 }
@@ -352,7 +352,7 @@ Result<void> Filesystem::close() {
             err = ext2fs_flush(fs_);
         if (err) {
             release();
-            return std::unexpected(error(err, "writing"));
+            return unexpected(error(err, "writing"));
         }
         auto committed = commit_staged(fs_->io);
         if (!committed) {
@@ -363,7 +363,7 @@ Result<void> Filesystem::close() {
     errcode_t err = ext2fs_close_free(&fs_);
     release();
     if (err)
-        return std::unexpected(error(err, "closing"));
+        return unexpected(error(err, "closing"));
     return {};
 }
 
@@ -386,23 +386,23 @@ Result<InodeRef> Filesystem::resolve(std::string_view spec) const {
         unsigned long long n = 0;
         auto [p, ec] = std::from_chars(spec.data() + 1, spec.data() + spec.size() - 1, n);
         if (p != spec.data() + spec.size() - 1 || (ec != std::errc() && ec != std::errc::result_out_of_range))
-            return std::unexpected(plain_error(ExitCode::usage, "not an inode number", ref.spec));
+            return unexpected(plain_error(ExitCode::usage, "not an inode number", ref.spec));
         // Too large for any filesystem is out of range like too large for this one.
         if (ec == std::errc::result_out_of_range || n < 1 || n > fs_->super->s_inodes_count)
-            return std::unexpected(error(ExitCode::operational,
+            return unexpected(error(ExitCode::operational,
                                          fmt::format("inode number out of range (1..{})", fs_->super->s_inodes_count),
                                          ref.spec));
         ref.ino = static_cast<ext2_ino_t>(n);
         return ref;
     }
     if (spec.empty())
-        return std::unexpected(plain_error(ExitCode::usage, "empty path"));
+        return unexpected(plain_error(ExitCode::usage, "empty path"));
     const std::string path(spec);
     errcode_t err = ext2fs_namei(fs_, EXT2_ROOT_INO, EXT2_ROOT_INO, path.c_str(), &ref.ino);
     if (err == EXT2_ET_FILE_NOT_FOUND)
-        return std::unexpected(error(ExitCode::operational, "no such file or directory", ref.spec));
+        return unexpected(error(ExitCode::operational, "no such file or directory", ref.spec));
     if (err)
-        return std::unexpected(error(err, "looking up", ref.spec));
+        return unexpected(error(err, "looking up", ref.spec));
     return ref;
 }
 
@@ -411,7 +411,7 @@ Result<std::vector<std::uint8_t>> Filesystem::read_raw_inode(ext2_ino_t ino) con
     errcode_t err = ext2fs_read_inode2(fs_, ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
                                        static_cast<int>(raw.size()), READ_INODE_NOCSUM);
     if (err)
-        return std::unexpected(error(err, "reading inode", fmt::format("<{}>", ino)));
+        return unexpected(error(err, "reading inode", fmt::format("<{}>", ino)));
     return raw;
 }
 
@@ -435,21 +435,21 @@ Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref) 
 
 Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref, const InlineLayout& l) const {
     if (l.type == FileType::directory)
-        return std::unexpected(error(ExitCode::not_applicable, "is a directory, not a file", ref.spec));
+        return unexpected(error(ExitCode::not_applicable, "is a directory, not a file", ref.spec));
     if (l.type == FileType::unknown)
-        return std::unexpected(error(ExitCode::not_applicable,
+        return unexpected(error(ExitCode::not_applicable,
                                      fmt::format("mode {:04o} is no file type: a reserved or unused inode, no data",
                                                  l.mode),
                                      ref.spec));
     if (l.type != FileType::regular && l.type != FileType::symlink)
-        return std::unexpected(error(ExitCode::not_applicable,
+        return unexpected(error(ExitCode::not_applicable,
                                      fmt::format("is a {}, which has no data", file_type_name(l.type)), ref.spec));
     if (l.inline_flag()) {
         if (!l.system_data)
-            return std::unexpected(error(ExitCode::operational,
+            return unexpected(error(ExitCode::operational,
                                          "inline data flag set but system.data xattr missing (corrupt)", ref.spec));
         if (l.size > l.inline_size)
-            return std::unexpected(error(
+            return unexpected(error(
                 ExitCode::operational,
                 fmt::format("i_size {} exceeds the inline size in use {} (corrupt)", l.size, l.inline_size),
                 ref.spec));
@@ -463,7 +463,7 @@ Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref, 
     ext2_file_t file = nullptr;
     errcode_t err = ext2fs_file_open(fs_, ref.ino, 0, &file);
     if (err)
-        return std::unexpected(error(err, "opening", ref.spec));
+        return unexpected(error(err, "opening", ref.spec));
     std::unique_ptr<ext2_file, decltype(&ext2fs_file_close)> owner(file, &ext2fs_file_close);
     // Grow as data arrives: a corrupt i_size must not become a huge allocation.
     std::vector<std::uint8_t> out;
@@ -474,7 +474,7 @@ Result<std::vector<std::uint8_t>> Filesystem::read_content(const InodeRef& ref, 
         out.resize(done + want);
         unsigned int got = 0;
         if ((err = ext2fs_file_read(file, out.data() + done, want, &got)))
-            return std::unexpected(error(err, "reading", ref.spec));
+            return unexpected(error(err, "reading", ref.spec));
         out.resize(done + got);
         if (got == 0)
             break;

@@ -1,9 +1,9 @@
-#include "e4inline/inline_dir.hpp"
+#include "lib/inline_dir.hpp"
 
 #include <cstring>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <fmt/format.h>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inline/text.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/text.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 

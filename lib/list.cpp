@@ -1,7 +1,7 @@
 // e4inline list: a walk of the directory tree that keeps the inline inodes.
 // The storage facts come from the inode's InlineLayout (layout.cpp), so the
 // capacity shown is the one inspect and verify show.
-#include "e4inline/list.hpp"
+#include "lib/list.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline {
 
@@ -31,7 +31,7 @@ Result<std::vector<Child>> sorted_children(const Filesystem& fs, ext2_ino_t dir,
         return 0;
     };
     if (errcode_t err = ext2fs_dir_iterate2(fs.raw(), dir, 0, nullptr, collect, &out))
-        return std::unexpected(fs.error(err, "reading directory", path));
+        return unexpected(fs.error(err, "reading directory", path));
     std::sort(out.begin(), out.end(), [](const Child& a, const Child& b) { return a.name < b.name; });
     return out;
 }

@@ -4,7 +4,7 @@
 // over as ordinary entries (inline_data_dir_iterate synthesizes them).
 #include <ext2fs/ext2fs.h>
 
-#include "e4inlineP.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 

@@ -1,5 +1,5 @@
-#include "e4inline/mountinfo.hpp"
-#include "e4inlineP.hpp"
+#include "lib/mountinfo.hpp"
+#include "lib/e4inlineP.hpp"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -78,7 +78,7 @@ std::optional<MountInfo> parse_line(const std::string& line) {
 Result<std::vector<MountInfo>> mount_table() {
     std::ifstream in("/proc/self/mountinfo");
     if (!in)
-        return std::unexpected(errno_error(errno, "reading", "/proc/self/mountinfo"));
+        return unexpected(errno_error(errno, "reading", "/proc/self/mountinfo"));
     std::vector<MountInfo> out;
     for (std::string line; std::getline(in, line);)
         if (auto m = parse_line(line))
@@ -89,14 +89,14 @@ Result<std::vector<MountInfo>> mount_table() {
 Result<MountInfo> find_mount(const std::string& dir) {
     struct stat st{};
     if (stat(dir.c_str(), &st) != 0)
-        return std::unexpected(errno_error(errno, "looking up", dir));
+        return unexpected(errno_error(errno, "looking up", dir));
     std::unique_ptr<char, decltype(&free)> real(realpath(dir.c_str(), nullptr), &free);
     if (!real)
-        return std::unexpected(errno_error(errno, "resolving", dir));
+        return unexpected(errno_error(errno, "resolving", dir));
     const std::string path = real.get();
     auto mounts = mount_table();
     if (!mounts)
-        return std::unexpected(mounts.error());
+        return unexpected(mounts.error());
     // Later lines are mounted over earlier ones: the last match is the visible mount.
     std::optional<MountInfo> found;
     for (auto& m : *mounts)
@@ -104,7 +104,7 @@ Result<MountInfo> find_mount(const std::string& dir) {
             if (!found || m.mountpoint.size() >= found->mountpoint.size())
                 found = std::move(m);
     if (!found)
-        return std::unexpected(plain_error(ExitCode::operational, "no mount in /proc/self/mountinfo holds it", dir));
+        return unexpected(plain_error(ExitCode::operational, "no mount in /proc/self/mountinfo holds it", dir));
     return *found;
 }
 
@@ -116,7 +116,7 @@ Result<std::string> mount_device(const MountInfo& mount) {
     const std::string alt = fmt::format("/dev/block/{}:{}", major(mount.dev), minor(mount.dev));
     if (stat(alt.c_str(), &st) == 0 && S_ISBLK(st.st_mode))
         return alt;
-    return std::unexpected(plain_error(ExitCode::operational,
+    return unexpected(plain_error(ExitCode::operational,
                                        fmt::format("no block device node for {} (device {}:{})", mount.source,
                                                    major(mount.dev), minor(mount.dev)),
                                        mount.mountpoint));
@@ -136,15 +136,15 @@ std::optional<std::string> loop_backing_file(const std::string& device) {
 Result<DeviceProbe> probe_device(const std::string& device) {
     blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
     if (!pr)
-        return std::unexpected(errno_error(errno ? errno : EIO, "probing", device));
+        return unexpected(errno_error(errno ? errno : EIO, "probing", device));
     std::unique_ptr<std::remove_pointer_t<blkid_probe>, decltype(&blkid_free_probe)> owner(pr, &blkid_free_probe);
     blkid_probe_enable_superblocks(pr, 1);
     blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
     const int rc = blkid_do_safeprobe(pr);
     if (rc == 1)
-        return std::unexpected(plain_error(ExitCode::operational, "libblkid finds no filesystem on it", device));
+        return unexpected(plain_error(ExitCode::operational, "libblkid finds no filesystem on it", device));
     if (rc < 0)
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            "libblkid cannot tell what it holds (ambiguous or unreadable)", device));
     DeviceProbe probe;
     const char* value = nullptr;

@@ -1,5 +1,5 @@
-#include "e4inline/source.hpp"
-#include "e4inlineP.hpp"
+#include "lib/source.hpp"
+#include "lib/e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@ namespace e4inline {
 Result<std::vector<std::uint8_t>> read_source_fd(int fd, const std::string& name, std::size_t limit) {
     struct stat st {};
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-        return std::unexpected(plain_error(ExitCode::operational, "is a directory, not a file", name));
+        return unexpected(plain_error(ExitCode::operational, "is a directory, not a file", name));
     std::vector<std::uint8_t> data;
     // Grow with what arrives, one chunk at a time, up to LIMIT + 1 bytes.
     constexpr std::size_t chunk = 64 * 1024;
@@ -28,7 +28,7 @@ Result<std::vector<std::uint8_t>> read_source_fd(int fd, const std::string& name
         }
         if (n < 0) {
             const int err = errno;
-            return std::unexpected(errno_error(err, "reading", name));
+            return unexpected(errno_error(err, "reading", name));
         }
         data.resize(done + static_cast<std::size_t>(n));
         if (n == 0)
@@ -42,7 +42,7 @@ Result<std::vector<std::uint8_t>> read_source(const std::string& path, std::size
         return read_source_fd(STDIN_FILENO, "standard input", limit);
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     if (!fd)
-        return std::unexpected(errno_error(errno, "opening", path));
+        return unexpected(errno_error(errno, "opening", path));
     return read_source_fd(fd.get(), path, limit);
 }
 

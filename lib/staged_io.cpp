@@ -1,4 +1,4 @@
-#include "e4inline/staged_io.hpp"
+#include "lib/staged_io.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "e4inline/undo_file.hpp"
+#include "lib/undo_file.hpp"
 
 namespace e4inline {
 
@@ -155,7 +155,7 @@ Result<void> commit_step(StageState& st) {
     if (st.commit_steps == f.kill)
         raise(SIGKILL);
     if (st.commit_steps == f.commit)
-        return std::unexpected(errno_error(EIO, "committing the write to", {}, st.image));
+        return unexpected(errno_error(EIO, "committing the write to", {}, st.image));
     return {};
 }
 
@@ -186,13 +186,13 @@ Result<void> commit(Staged* s) {
     for (const Run& r : runs) {
         SavedRange sr{r.offset, std::vector<std::uint8_t>(r.data.size())};
         if (errcode_t err = read_image(s, r.offset, r.data.size(), sr.original.data()))
-            return std::unexpected(ext2_error(err, "reading the blocks to be overwritten in", {}, st.image));
+            return unexpected(ext2_error(err, "reading the blocks to be overwritten in", {}, st.image));
         saved.push_back(std::move(sr));
     }
     if (!st.undo_path.empty()) {
         std::vector<std::uint8_t> final_super(unit);
         if (errcode_t err = read_through(s, unit, unit, final_super.data()))
-            return std::unexpected(ext2_error(err, "reading the superblock of", {}, st.image));
+            return unexpected(ext2_error(err, "reading the superblock of", {}, st.image));
         E4I_TRY(write_undo_file(st.undo_path, saved, final_super, st.fs_offset, st.image,
                                 [&] { return commit_step(st); }));
     }
@@ -205,14 +205,14 @@ Result<void> commit(Staged* s) {
         const Run& r = runs[written];
         if (errcode_t err = io_channel_write_blk64(s->inner, r.offset / unit, -static_cast<int>(r.data.size()),
                                                    r.data.data())) {
-            result = std::unexpected(ext2_error(err, "writing", {}, st.image));
+            result = unexpected(ext2_error(err, "writing", {}, st.image));
             ++written;  // it may be partly written
             break;
         }
     }
     if (result) {
         if (errcode_t err = io_channel_flush(s->inner))
-            result = std::unexpected(ext2_error(err, "flushing", {}, st.image));
+            result = unexpected(ext2_error(err, "flushing", {}, st.image));
         else
             return {};
     }

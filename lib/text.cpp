@@ -1,4 +1,4 @@
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
-#include "e4inline/undo_file.hpp"
-#include "e4inlineP.hpp"
+#include "lib/undo_file.hpp"
+#include "lib/e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -73,7 +73,7 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
     if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
         char* real = realpath(path.c_str(), nullptr);
         if (!real)
-            return std::unexpected(errno_error(errno, "following the symlink of undo file", path, image));
+            return unexpected(errno_error(errno, "following the symlink of undo file", path, image));
         target = real;
         std::free(real);
     }
@@ -82,31 +82,31 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
         const bool same_file = st.st_dev == image_st.st_dev && st.st_ino == image_st.st_ino;
         const bool same_device = S_ISBLK(st.st_mode) && S_ISBLK(image_st.st_mode) && st.st_rdev == image_st.st_rdev;
         if (same_file || same_device)
-            return std::unexpected(plain_error(ExitCode::usage, "the undo file is the image itself; refusing to use it",
+            return unexpected(plain_error(ExitCode::usage, "the undo file is the image itself; refusing to use it",
                                                path, image));
         if (!S_ISREG(st.st_mode))
-            return std::unexpected(plain_error(ExitCode::usage, "the undo file exists and is not a regular file",
+            return unexpected(plain_error(ExitCode::usage, "the undo file exists and is not a regular file",
                                                path, image));
         if (st.st_size > 0) {
             UniqueFd f{::open(target.c_str(), O_RDONLY | O_CLOEXEC)};
             std::array<char, sizeof undo_magic> magic{};
             if (!f || read(f.get(), magic.data(), magic.size()) != static_cast<ssize_t>(magic.size()) ||
                 std::memcmp(magic.data(), undo_magic, sizeof undo_magic) != 0)
-                return std::unexpected(plain_error(
+                return unexpected(plain_error(
                     ExitCode::usage, "the undo file exists and is not an undo file; refusing to overwrite it", path,
                     image));
         }
     } else if (errno != ENOENT) {
-        return std::unexpected(errno_error(errno, "checking undo file", path, image));
+        return unexpected(errno_error(errno, "checking undo file", path, image));
     }
     const std::string dir = dir_of(target);
     struct stat dst{};
     if (stat(dir.c_str(), &dst) != 0)
-        return std::unexpected(errno_error(errno, "checking the directory of undo file", path, image));
+        return unexpected(errno_error(errno, "checking the directory of undo file", path, image));
     if (!S_ISDIR(dst.st_mode))
-        return std::unexpected(errno_error(ENOTDIR, "checking the directory of undo file", path, image));
+        return unexpected(errno_error(ENOTDIR, "checking the directory of undo file", path, image));
     if (access(dir.c_str(), W_OK | X_OK) != 0)
-        return std::unexpected(errno_error(errno, "checking the directory of undo file", path, image));
+        return unexpected(errno_error(errno, "checking the directory of undo file", path, image));
     return target;
 }
 
@@ -128,10 +128,10 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
     std::string tmp_name = path + ".XXXXXX";
     UniqueFd tmp{mkostemp(tmp_name.data(), O_CLOEXEC)};
     if (!tmp)
-        return std::unexpected(errno_error(errno, "creating undo file", path, image));
+        return unexpected(errno_error(errno, "creating undo file", path, image));
     auto fail = [&](int err, const char* op) -> Result<void> {
         unlink(tmp_name.c_str());
-        return std::unexpected(errno_error(err, op, path, image));
+        return unexpected(errno_error(err, op, path, image));
     };
 
     // Block 1: the superblock copy; key blocks and data from block 2 on.

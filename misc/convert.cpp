@@ -8,7 +8,7 @@
 #include "command.hpp"
 #include "e4inline/convert.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 

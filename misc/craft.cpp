@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
-#include "e4inline/craft.hpp"
+#include "verify/craft.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 

@@ -12,10 +12,10 @@
 
 #include "command.hpp"
 #include "e4inline/create.hpp"
-#include "e4inline/create_manifest.hpp"
-#include "e4inline/create_tree.hpp"
+#include "lib/create_manifest.hpp"
+#include "lib/create_tree.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 

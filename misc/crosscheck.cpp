@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "e4inline/text.hpp"
-#include "e4inline/crosscheck.hpp"
-#include "e4inline/snapshot.hpp"
+#include "lib/text.hpp"
+#include "kernel/crosscheck.hpp"
+#include "kernel/snapshot.hpp"
 
 namespace e4inline::cli {
 

@@ -3,8 +3,8 @@
 
 #include "command.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/report.hpp"
-#include "e4inline/text.hpp"
+#include "e4inline/inspect.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 

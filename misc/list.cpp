@@ -1,8 +1,8 @@
 // e4inline list: every inline inode under a path, one line (or object) each.
 #include "command.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/list.hpp"
-#include "e4inline/text.hpp"
+#include "lib/list.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 

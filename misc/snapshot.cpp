@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "e4inline/text.hpp"
-#include "e4inline/snapshot.hpp"
+#include "lib/text.hpp"
+#include "kernel/snapshot.hpp"
 
 namespace e4inline::cli {
 

@@ -11,7 +11,7 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
-#include "e4inline/stress.hpp"
+#include "stress/stress.hpp"
 
 namespace e4inline::cli {
 

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/verify.hpp"
+#include "verify/verify.hpp"
 
 namespace e4inline::cli {
 

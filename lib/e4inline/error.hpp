@@ -3,11 +3,18 @@
 // e2fsprogs': "Bad magic number in super-block while opening disk.img".
 #pragma once
 
-#include <expected>
 #include <string>
 #include <utility>
 
 #include <ext2fs/ext2fs.h>
+
+#include "e4inline/result.hpp"
+
+// What the installed library exports: the library is built with
+// -fvisibility=hidden, and the public headers mark their API with this.
+#ifndef E4I_EXPORT
+#define E4I_EXPORT __attribute__((visibility("default")))
+#endif
 
 namespace e4inline {
 
@@ -36,7 +43,7 @@ struct Error {
 };
 
 template <class T>
-using Result = std::expected<T, Error>;
+using Result = expected<T, Error>;
 
 // Builders for the common shapes.
 Error ext2_error(errcode_t code, std::string op, std::string object = {}, std::string image = {});
@@ -45,8 +52,8 @@ Error plain_error(ExitCode exit, std::string reason, std::string object = {}, st
 
 namespace detail {
 template <class T>
-T unwrap(std::expected<T, Error>&& r) { return std::move(*r); }
-inline void unwrap(std::expected<void, Error>&&) {}
+T unwrap(expected<T, Error>&& r) { return std::move(*r); }
+inline void unwrap(expected<void, Error>&&) {}
 }  // namespace detail
 
 }  // namespace e4inline
@@ -56,6 +63,6 @@ inline void unwrap(std::expected<void, Error>&&) {}
     ({                                                                       \
         auto e4i_try_result_ = (expr);                                       \
         if (!e4i_try_result_)                                                \
-            return std::unexpected(std::move(e4i_try_result_).error());     \
+            return ::e4inline::unexpected(std::move(e4i_try_result_).error()); \
         ::e4inline::detail::unwrap(std::move(e4i_try_result_));              \
     })

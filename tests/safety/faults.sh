@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fault injection into every write command (E4INLINE_TEST_FAULT, see
-# lib/e4inline/staged_io.hpp): the Nth block write libext2fs makes fails, the
+# lib/staged_io.hpp): the Nth block write libext2fs makes fails, the
 # Nth block allocation fails, the Nth write of the commit (undo file or image)
 # fails, for every N the command reaches. After each run, either the command
 # failed and the image is byte for byte what it was (the target absent), or

@@ -10,7 +10,7 @@
 #include "e4inline/convert.hpp"
 #include "e4inline/create.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/inline_dir.hpp"
+#include "lib/inline_dir.hpp"
 #include "e4inline/layout.hpp"
 #include "fresh_image.hpp"
 #include "inode_builder.hpp"

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "e4inline/crosscheck.hpp"
-#include "e4inline/kernel_view.hpp"
-#include "e4inline/snapshot.hpp"
+#include "kernel/crosscheck.hpp"
+#include "kernel/kernel_view.hpp"
+#include "kernel/snapshot.hpp"
 
 namespace e4inline {
 namespace {

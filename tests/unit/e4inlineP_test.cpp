@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "e4inlineP.hpp"
+#include "lib/e4inlineP.hpp"
 #include "inode_builder.hpp"
 
 namespace e4inline {

@@ -2,7 +2,7 @@
 // (dmesg time stamps included): one finding per report, its meaningful line.
 #include <gtest/gtest.h>
 
-#include "e4inline/kmsg.hpp"
+#include "stress/kmsg.hpp"
 
 using namespace e4inline;
 

@@ -2,7 +2,7 @@
 // hand-made rows (tests/tool/list.sh runs the walk on real images).
 #include <gtest/gtest.h>
 
-#include "e4inline/list.hpp"
+#include "lib/list.hpp"
 
 using e4inline::FileType;
 using e4inline::ListedInode;

@@ -9,8 +9,8 @@
 #include <set>
 #include <string>
 
-#include "e4inline/stress.hpp"
-#include "e4inline/stress_workload.hpp"
+#include "stress/stress.hpp"
+#include "stress/workload.hpp"
 
 using namespace e4inline;
 

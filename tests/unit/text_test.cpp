@@ -1,7 +1,7 @@
 // The JSON edge: lossless names, UTF-8 as JSON defines it, type-checked reads.
 #include <gtest/gtest.h>
 
-#include "e4inline/text.hpp"
+#include "lib/text.hpp"
 
 using namespace e4inline;
 

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "e4inline/verify.hpp"
+#include "verify/verify.hpp"
 #include "inode_builder.hpp"
 
 using e4inline::check_inode;

@@ -2,8 +2,8 @@
 // documented in e4inline(8) (keys are stable).
 #include <fmt/format.h>
 
-#include "e4inline/text.hpp"
-#include "e4inline/verify.hpp"
+#include "lib/text.hpp"
+#include "verify/verify.hpp"
 
 namespace e4inline {
 

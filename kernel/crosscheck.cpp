@@ -1,4 +1,4 @@
-#include "e4inline/crosscheck.hpp"
+#include "kernel/crosscheck.hpp"
 
 #include <fcntl.h>
 #include <linux/fiemap.h>
@@ -17,13 +17,13 @@
 #include <thread>
 #include <unordered_map>
 
-#include "e4inline/disk_inodes.hpp"
+#include "kernel/disk_inodes.hpp"
 #include "e4inline/filesystem.hpp"
-#include "e4inline/freeze.hpp"
-#include "e4inline/kernel_view.hpp"
-#include "e4inline/mountinfo.hpp"
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "kernel/freeze.hpp"
+#include "kernel/kernel_view.hpp"
+#include "lib/mountinfo.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -432,7 +432,7 @@ double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_c
 Result<void> check_uuid(const Filesystem& fs, const DeviceProbe& probe, CrosscheckReport& report) {
     report.uuid = uuid_text(fs.raw()->super->s_uuid);
     if (lower(probe.uuid) != report.uuid)
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::operational,
             fmt::format("libblkid reports UUID {} but the superblock read with O_DIRECT has {}", probe.uuid, report.uuid),
             report.device));
@@ -499,7 +499,7 @@ Result<CrosscheckReport> check_walking_frozen(CrosscheckReport report, int root_
         report.frozen = true;
     } else {
         if (syncfs(root_fd) != 0)
-            return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+            return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
         report.warnings.push_back(
             "--no-freeze: the filesystem was synced, not frozen; concurrent writers can cause false reports");
     }
@@ -534,7 +534,7 @@ Result<CrosscheckReport> check_walking_frozen(CrosscheckReport report, int root_
     std::size_t n = 0;
     for (const auto& k : view.files) {
         if (guard && (++n & 1023) == 0 && guard->expired())
-            return std::unexpected(overran(options, report));
+            return unexpected(overran(options, report));
         const DiskInode& disk_inode = disk.at(static_cast<ext2_ino_t>(k.ino));
         const RawInode d{disk_inode.raw, disk_inode.byte_offset};
         if (disk_inline_flag(d.raw))
@@ -661,7 +661,7 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     // Write back now what the freeze would otherwise write back while
     // holding the writers off.
     if (syncfs(root_fd) != 0)
-        return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+        return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
 
     // The device through libext2fs, with its block cache off: what it reads
     // under the freeze must not come from what it read before. A libext2fs
@@ -744,7 +744,7 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
         options.before_freeze();
     const auto t_sync0 = std::chrono::steady_clock::now();
     if (syncfs(root_fd) != 0)
-        return std::unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+        return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
     const auto t_ckpt0 = std::chrono::steady_clock::now();
     if (options.checkpoint)
         report.checkpoint = E4I_TRY(checkpoint_journal(root_fd, report.mountpoint));
@@ -831,7 +831,7 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     for (std::size_t n = 0; n < maybe_device.size(); ++n) {
         const std::size_t i = maybe_device[n];
         if ((n & 1023) == 1023 && guard.expired())
-            return std::unexpected(overran(options, report));
+            return unexpected(overran(options, report));
         if (!disk_inline_flag(found[i].raw) && checker.needs_device(view.files[i], found[i])) {
             checker.compare(view.files[i], found[i]);
             compared[i] = 1;
@@ -866,33 +866,33 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
     const auto t0 = std::chrono::steady_clock::now();
     initialize_ext2_error_table();  // readable libext2fs messages
     if (geteuid() != 0)
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::operational,
             "crosscheck needs root (CAP_SYS_ADMIN to freeze the filesystem and to read its device)", mountpoint));
     std::unique_ptr<char, decltype(&std::free)> real(realpath(mountpoint.c_str(), nullptr), &std::free);
     if (!real)
-        return std::unexpected(errno_error(errno, "resolving", mountpoint));
+        return unexpected(errno_error(errno, "resolving", mountpoint));
     CrosscheckReport report;
     report.mountpoint = real.get();
     struct stat st{};
     if (stat(report.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return std::unexpected(plain_error(ExitCode::operational, "not a directory", mountpoint));
+        return unexpected(plain_error(ExitCode::operational, "not a directory", mountpoint));
     const MountInfo mount = E4I_TRY(find_mount(report.mountpoint));
     if (mount.fstype != "ext4")
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            fmt::format("is on a {} filesystem, not ext4", mount.fstype),
                                            report.mountpoint));
     report.device = E4I_TRY(mount_device(mount));
     report.backing_file = loop_backing_file(report.device).value_or("");
     const DeviceProbe probe = E4I_TRY(probe_device(report.device));
     if (probe.type != "ext4")
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            fmt::format("libblkid says it holds {}, not ext4", probe.type),
                                            report.device));
 
     const UniqueFd root_fd(open(report.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd)
-        return std::unexpected(errno_error(errno, "opening", report.mountpoint));
+        return unexpected(errno_error(errno, "opening", report.mountpoint));
     if (options.walk_frozen)
         return check_walking_frozen(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
     return check_revalidating(std::move(report), root_fd.get(), mount.dev, probe, paths, options, t0);
@@ -901,10 +901,10 @@ Result<CrosscheckReport> crosscheck(const std::string& mountpoint, const std::ve
 Result<CrosscheckFloor> crosscheck_floor(const std::string& mountpoint) {
     std::unique_ptr<char, decltype(&std::free)> real(realpath(mountpoint.c_str(), nullptr), &std::free);
     if (!real)
-        return std::unexpected(errno_error(errno, "resolving", mountpoint));
+        return unexpected(errno_error(errno, "resolving", mountpoint));
     const MountInfo mount = E4I_TRY(find_mount(real.get()));
     if (mount.fstype != "ext4")
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            fmt::format("is on a {} filesystem, not ext4", mount.fstype), real.get()));
     CrosscheckFloor floor;
     floor.device = E4I_TRY(mount_device(mount));

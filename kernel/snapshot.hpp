@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "e4inline/crosscheck.hpp"
+#include "kernel/crosscheck.hpp"
 #include "e4inline/error.hpp"
 #include "e4inline/layout.hpp"
 

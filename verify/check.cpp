@@ -3,9 +3,9 @@
 #include <cstring>
 #include <fmt/format.h>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inline/verify.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "verify/verify.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 

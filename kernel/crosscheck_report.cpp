@@ -3,8 +3,8 @@
 
 #include <map>
 
-#include "e4inline/crosscheck.hpp"
-#include "e4inline/text.hpp"
+#include "kernel/crosscheck.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline {
 

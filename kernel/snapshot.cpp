@@ -1,4 +1,4 @@
-#include "e4inline/snapshot.hpp"
+#include "kernel/snapshot.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,11 +12,11 @@
 #include <memory>
 
 #include "e4inline/filesystem.hpp"
-#include "e4inline/kernel_view.hpp"
-#include "e4inline/mountinfo.hpp"
-#include "e4inline/source.hpp"
-#include "e4inline/text.hpp"
-#include "e4inlineP.hpp"
+#include "kernel/kernel_view.hpp"
+#include "lib/mountinfo.hpp"
+#include "lib/source.hpp"
+#include "lib/text.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -61,12 +61,12 @@ std::vector<std::uint8_t> directory_digest_text(std::vector<std::pair<std::strin
 Result<Manifest> snapshot(const std::string& mountpoint, const std::vector<std::string>& paths) {
     std::unique_ptr<char, decltype(&std::free)> real(realpath(mountpoint.c_str(), nullptr), &std::free);
     if (!real)
-        return std::unexpected(errno_error(errno, "resolving", mountpoint));
+        return unexpected(errno_error(errno, "resolving", mountpoint));
     Manifest m;
     m.mountpoint = real.get();
     const MountInfo mount = E4I_TRY(find_mount(m.mountpoint));
     if (mount.fstype != "ext4")
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            fmt::format("is on a {} filesystem, not ext4", mount.fstype), m.mountpoint));
     if (auto dev = mount_device(mount)) {
         m.device = *dev;
@@ -75,7 +75,7 @@ Result<Manifest> snapshot(const std::string& mountpoint, const std::vector<std::
     }
     const UniqueFd owner(open(m.mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!owner)
-        return std::unexpected(errno_error(errno, "opening", m.mountpoint));
+        return unexpected(errno_error(errno, "opening", m.mountpoint));
     const int fd = owner.get();
     KernelViewOptions kv;
     kv.fiemap = false;
@@ -131,7 +131,7 @@ nlohmann::ordered_json manifest_json(const Manifest& m) {
 
 Result<Manifest> manifest_from_json(const nlohmann::json& j, const std::string& source) {
     auto bad = [&](const std::string& why) {
-        return std::unexpected(plain_error(ExitCode::operational, "not an e4inline manifest: " + why, source));
+        return unexpected(plain_error(ExitCode::operational, "not an e4inline manifest: " + why, source));
     };
     // Every value is read with its type checked (e4inline/text.hpp): a
     // manifest is input, and input never decides what the tool does.
@@ -174,13 +174,13 @@ Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std
     initialize_ext2_error_table();  // readable libext2fs messages
     const auto text = E4I_TRY(read_source(manifest_file, max_manifest_bytes));
     if (text.size() > max_manifest_bytes)
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::operational, fmt::format("larger than {} MiB: not a manifest", max_manifest_bytes >> 20),
             manifest_file));
     std::string why;
     const auto j = parse_json(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), why);
     if (!j)
-        return std::unexpected(plain_error(ExitCode::operational, why, manifest_file));
+        return unexpected(plain_error(ExitCode::operational, why, manifest_file));
     const Manifest m = E4I_TRY(manifest_from_json(*j, manifest_file));
     Filesystem fs = E4I_TRY(Filesystem::open(image));
     ManifestCheck check;

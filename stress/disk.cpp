@@ -15,8 +15,8 @@
 #include <fmt/core.h>
 
 #include "e4inline/filesystem.hpp"
-#include "e4inline/freeze.hpp"
-#include "e4inline/stress_workload.hpp"
+#include "kernel/freeze.hpp"
+#include "stress/workload.hpp"
 
 namespace e4inline::stress {
 
@@ -31,9 +31,9 @@ struct FileOnDisk {
 // starting with '/'.
 FileOnDisk read_file_on_disk(const Filesystem& fs, const std::string& path) {
     auto ref = fs.resolve(path);
-    auto layout = ref ? fs.layout(*ref) : std::unexpected(ref.error());
+    auto layout = ref ? fs.layout(*ref) : unexpected(ref.error());
     if (!layout)
-        return {std::unexpected(layout.error()), false};
+        return {unexpected(layout.error()), false};
     return {fs.read_content(*ref, *layout), layout->inline_flag()};
 }
 
@@ -43,7 +43,7 @@ Result<void> Context::check_on_disk(const std::vector<KnownFile>& known) {
     if (known.empty())
         return {};
     if (::geteuid() != 0)
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::operational, "the disk check needs root (CAP_SYS_ADMIN to freeze the filesystem and read its device)",
             mountpoint));
     struct OnDisk {
@@ -51,7 +51,7 @@ Result<void> Context::check_on_disk(const std::vector<KnownFile>& known) {
         FileOnDisk file;
     };
     if (device.empty())
-        return std::unexpected(plain_error(ExitCode::operational,
+        return unexpected(plain_error(ExitCode::operational,
                                            "the disk check cannot find the block device of the filesystem", mountpoint));
     std::vector<OnDisk> read;
     read.reserve(known.size());
@@ -63,7 +63,7 @@ Result<void> Context::check_on_disk(const std::vector<KnownFile>& known) {
         oo.direct_io = true;
         auto fs = Filesystem::open(device, oo);
         if (!fs)
-            return std::unexpected(fs.error());
+            return unexpected(fs.error());
         for (const auto& k : known)
             read.push_back({&k, read_file_on_disk(*fs, rel(k.name))});
         E4I_TRY(guard.thaw());
@@ -93,10 +93,10 @@ namespace {
 Result<nlohmann::json> read_json_file(const std::string& path) {
     std::ifstream in(path);
     if (!in)
-        return std::unexpected(errno_error(errno, "opening", path));
+        return unexpected(errno_error(errno, "opening", path));
     auto j = nlohmann::json::parse(in, nullptr, false);
     if (j.is_discarded() || !j.is_object())
-        return std::unexpected(plain_error(ExitCode::operational, "is not a JSON stress report", path));
+        return unexpected(plain_error(ExitCode::operational, "is not a JSON stress report", path));
     return j;
 }
 
@@ -111,12 +111,12 @@ Result<ImageCheck> check_image_against_report(const std::string& image, const st
     if (report.contains("files")) {
         const auto& files = report["files"];
         if (!files.is_array())
-            return std::unexpected(plain_error(ExitCode::operational, "\"files\" is not an array", report_path));
+            return unexpected(plain_error(ExitCode::operational, "\"files\" is not an array", report_path));
         for (const auto& f : files) {
             if (!f.is_object() || !f.value("file", nlohmann::json()).is_string() ||
                 !f.value("size", nlohmann::json()).is_number_unsigned() ||
                 !f.value("cksum", nlohmann::json()).is_number_unsigned())
-                return std::unexpected(plain_error(
+                return unexpected(plain_error(
                     ExitCode::operational, fmt::format("a \"files\" entry without file, size and cksum: {}", f.dump()),
                     report_path));
             auto name = f["file"].get<std::string>();

@@ -8,8 +8,8 @@
 
 #include <cerrno>
 
-#include "e4inline/stress_workload.hpp"
-#include "e4inlineP.hpp"
+#include "stress/workload.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline::stress {
 
@@ -17,12 +17,12 @@ Result<FailingAllocation> FailingAllocation::make(const std::string& dir) {
     std::string path = dir + "/.fill";
     const UniqueFd owner(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600));
     if (!owner)
-        return std::unexpected(errno_error(errno, "creating", path));
+        return unexpected(errno_error(errno, "creating", path));
     const int fd = owner.get();
     FailingAllocation guard(path);
     struct statvfs sv {};
     if (::fstatvfs(fd, &sv) != 0)
-        return std::unexpected(errno_error(errno, "reading free space of", dir));
+        return unexpected(errno_error(errno, "reading free space of", dir));
     // Grab the free space in halving chunks until even one block does not fit.
     const off_t block = static_cast<off_t>(sv.f_bsize);
     off_t chunk = static_cast<off_t>(sv.f_bfree) * block;
@@ -33,7 +33,7 @@ Result<FailingAllocation> FailingAllocation::make(const std::string& dir) {
             continue;
         }
         if (errno != ENOSPC)
-            return std::unexpected(errno_error(errno, "filling the filesystem with", path));
+            return unexpected(errno_error(errno, "filling the filesystem with", path));
         chunk /= 2;
         chunk -= chunk % block;
     }

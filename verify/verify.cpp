@@ -1,5 +1,5 @@
 // verify(): the Result-returning entry point over an opened Filesystem.
-#include "e4inline/verify.hpp"
+#include "verify/verify.hpp"
 
 namespace e4inline {
 
@@ -8,7 +8,7 @@ Result<VerifyReport> verify(const Filesystem& fs, const ScanOptions& options) {
     report.image = fs.image();
     ScanFailure failure;
     if (!scan_inline_inodes(fs.raw(), options, report, failure))
-        return std::unexpected(fs.error(failure.code, failure.op, failure.object));
+        return unexpected(fs.error(failure.code, failure.op, failure.object));
     return report;
 }
 

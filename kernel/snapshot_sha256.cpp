@@ -2,7 +2,7 @@
 // than add a crypto library dependency for one hash.
 #include <fmt/format.h>
 
-#include "e4inline/snapshot.hpp"
+#include "kernel/snapshot.hpp"
 
 namespace e4inline {
 

@@ -2,7 +2,7 @@
 // prepare the work directory (and the failing block allocation where the shape needs
 // it), run iterations until the count or the time is used up, then cross-check, read
 // the kernel log and decide the verdict.
-#include "e4inline/stress.hpp"
+#include "stress/stress.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -22,9 +22,9 @@
 
 #include <fmt/core.h>
 
-#include "e4inline/mountinfo.hpp"
-#include "e4inline/stress_workload.hpp"
-#include "e4inlineP.hpp"
+#include "lib/mountinfo.hpp"
+#include "stress/workload.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -265,12 +265,12 @@ Result<bool> is_inline(const std::string& path) {
     constexpr unsigned kInlineDataFlag = 0x10000000;  // EXT4_INLINE_DATA_FL
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd)
-        return std::unexpected(errno_error(errno, "opening", path));
+        return unexpected(errno_error(errno, "opening", path));
     unsigned flags = 0;
     int rc = ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags);
     int err = errno;
     if (rc != 0)
-        return std::unexpected(errno_error(err, "reading the inode flags (FS_IOC_GETFLAGS) of", path));
+        return unexpected(errno_error(err, "reading the inode flags (FS_IOC_GETFLAGS) of", path));
     return (flags & kInlineDataFlag) != 0;
 }
 
@@ -283,7 +283,7 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
         ::unlink(probe.c_str());
         UniqueFd fd(::open(probe.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
         if (!fd)
-            return std::unexpected(errno_error(errno, "creating", probe));
+            return unexpected(errno_error(errno, "creating", probe));
         std::string bytes(n, 'c');
         ssize_t w = ::write(fd.get(), bytes.data(), n);
         int err = errno;
@@ -293,14 +293,14 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
         if (w < 0 && err == ENOSPC)
             return false;
         if (w != static_cast<ssize_t>(n))
-            return std::unexpected(errno_error(w < 0 ? err : EIO, "writing", probe));
+            return unexpected(errno_error(w < 0 ? err : EIO, "writing", probe));
         return is_inline(probe);
     };
     auto first = inline_after(1);
     if (!first || !*first) {
         ::unlink(probe.c_str());
         if (!first)
-            return std::unexpected(first.error());
+            return unexpected(first.error());
         return 0;
     }
     // Inline after lo bytes, not after hi: no inode holds a block's worth inline.
@@ -310,7 +310,7 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
         auto fits = inline_after(mid);
         if (!fits) {
             ::unlink(probe.c_str());
-            return std::unexpected(fits.error());
+            return unexpected(fits.error());
         }
         (*fits ? lo : hi) = mid;
     }
@@ -323,10 +323,10 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
 Result<StressReport> run_stress(const StressOptions& o) {
     const stress::WorkloadRecord* record = stress::find_workload_record(o.workload);
     if (!record)
-        return std::unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "' (stress --list shows them)"));
+        return unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "' (stress --list shows them)"));
     const WorkloadInfo* info = &record->info;
     if (info->can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
-        return std::unexpected(plain_error(
+        return unexpected(plain_error(
             ExitCode::not_applicable,
             fmt::format("workload {} can crash the kernel that runs it; run it in a throwaway VM "
                         "(e4inline-vm -- e4inline stress /mnt --workload {}) or pass --in-vm",
@@ -334,9 +334,9 @@ Result<StressReport> run_stress(const StressOptions& o) {
             o.mountpoint));
     struct statfs sf {};
     if (::statfs(o.mountpoint.c_str(), &sf) != 0)
-        return std::unexpected(errno_error(errno, "reading the filesystem of", o.mountpoint));
+        return unexpected(errno_error(errno, "reading the filesystem of", o.mountpoint));
     if (sf.f_type != kExt4SuperMagic)
-        return std::unexpected(plain_error(ExitCode::not_applicable, "not an ext4 filesystem", o.mountpoint));
+        return unexpected(plain_error(ExitCode::not_applicable, "not an ext4 filesystem", o.mountpoint));
 
     stress::Context ctx;
     ctx.mountpoint = o.mountpoint;
@@ -354,7 +354,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
     std::error_code ec;
     std::filesystem::remove_all(ctx.dir, ec);
     if (::mkdir(ctx.dir.c_str(), 0755) != 0)
-        return std::unexpected(errno_error(errno, "creating", ctx.dir));
+        return unexpected(errno_error(errno, "creating", ctx.dir));
 
     ctx.capacity = E4I_TRY(stress::probe_inline_capacity(ctx.dir));
     const std::size_t probed_capacity = ctx.capacity;
@@ -362,7 +362,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
         ctx.capacity = kControlCapacity;
     if (ctx.capacity == 0) {
         std::filesystem::remove(ctx.dir, ec);
-        return std::unexpected(plain_error(ExitCode::not_applicable,
+        return unexpected(plain_error(ExitCode::not_applicable,
                                            "small files are not stored inline (no inline_data feature?); "
                                            "--control runs the workload anyway",
                                            o.mountpoint));

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "e4inline/stress.hpp"
+#include "stress/stress.hpp"
 
 namespace e4inline::stress {
 

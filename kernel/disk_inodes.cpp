@@ -1,4 +1,4 @@
-#include "e4inline/disk_inodes.hpp"
+#include "kernel/disk_inodes.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,8 +15,8 @@
 #include <liburing.h>
 #endif
 
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -39,10 +39,10 @@ Result<void> pread_fully(int fd, const std::string& device, std::uint8_t* buf, s
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return std::unexpected(errno_error(errno, fmt::format("reading {} bytes at byte {} of", length, offset),
+            return unexpected(errno_error(errno, fmt::format("reading {} bytes at byte {} of", length, offset),
                                                device));
         if (n == 0)
-            return std::unexpected(plain_error(
+            return unexpected(plain_error(
                 ExitCode::operational, fmt::format("short read: {} bytes at byte {} are past its end", length, offset),
                 device));
         done += static_cast<std::size_t>(n);
@@ -84,7 +84,7 @@ Result<std::vector<InodeRun>> inode_runs(const Filesystem& fs, std::vector<ext2_
     while (i < inos.size()) {
         const ext2_ino_t first = inos[i];
         if (first < 1 || first > f->super->s_inodes_count)
-            return std::unexpected(fs.error(ExitCode::operational, "inode number out of range", fmt::format("<{}>", first)));
+            return unexpected(fs.error(ExitCode::operational, "inode number out of range", fmt::format("<{}>", first)));
         const dgrp_t group = static_cast<dgrp_t>((first - 1) / ipg);
         const std::uint64_t first_block = ((first - 1) % ipg) * isz / bs;
         std::size_t j = i;
@@ -130,10 +130,10 @@ Result<std::unordered_map<ext2_ino_t, DiskInode>> read_disk_inodes(const Filesys
     // every block through its own.
     AlignedBuffer buf = aligned_buffer(fs.block_size(), max_run * fs.block_size());
     if (!buf)
-        return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
+        return unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
     for (const auto& run : runs) {
         if (errcode_t err = io_channel_read_blk64(f->io, run.start, static_cast<int>(run.count), buf.get()))
-            return std::unexpected(fs.error(err, "reading the inode table at block", std::to_string(run.start)));
+            return unexpected(fs.error(err, "reading the inode table at block", std::to_string(run.start)));
         take_inodes(fs, inos, run, buf.get(), out);
     }
     return out;
@@ -161,7 +161,7 @@ Result<DirectReader> DirectReader::open(const std::string& device, bool use_io_u
     r.device_ = device;
     r.fd_ = ::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
     if (r.fd_ < 0)
-        return std::unexpected(errno_error(errno, "opening with O_DIRECT", device));
+        return unexpected(errno_error(errno, "opening with O_DIRECT", device));
 #ifdef E4I_HAVE_LIBURING
     // A kernel without io_uring, or with kernel.io_uring_disabled set, refuses
     // the setup (ENOSYS, EPERM): the preads below then do the same reads.
@@ -206,7 +206,7 @@ Result<void> DirectReader::read(std::span<const DirectRead> reads) const {
             io_uring_cqe* cqe = nullptr;
             const int rc = io_uring_submit_and_wait(ring, 1);
             if (rc < 0 && rc != -EINTR)
-                return std::unexpected(errno_error(-rc, "submitting reads (io_uring) of", device_));
+                return unexpected(errno_error(-rc, "submitting reads (io_uring) of", device_));
             while (io_uring_peek_cqe(ring, &cqe) == 0) {
                 const std::size_t i = static_cast<std::size_t>(io_uring_cqe_get_data64(cqe));
                 const int res = cqe->res;
@@ -214,7 +214,7 @@ Result<void> DirectReader::read(std::span<const DirectRead> reads) const {
                 --in_flight;
                 const DirectRead& r = reads[i];
                 if (res < 0 && res != -EAGAIN && res != -EINTR)
-                    return std::unexpected(
+                    return unexpected(
                         errno_error(-res, fmt::format("reading {} bytes at byte {} of", r.length, r.offset), device_));
                 // A short or refused read: the rest with pread.
                 const std::size_t got = res > 0 ? static_cast<std::size_t>(res) : 0;
@@ -242,7 +242,7 @@ Result<InodeTableImage> plan_inode_tables(const Filesystem& fs, std::vector<ext2
         image.size_ += run.count * bs;
     image.buf_ = std::shared_ptr<std::uint8_t>(aligned_buffer(bs, image.size_).release(), &std::free);
     if (!image.buf_)
-        return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
+        return unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading inode tables"));
     // Fault every page in now: done by the read, it costs as much as the
     // copy (25 MB for 100,000 inodes) and happens while frozen.
     std::memset(image.buf_.get(), 0, image.size_);
@@ -311,7 +311,7 @@ Result<std::optional<std::vector<DirPiece>>> directory_extents(const Filesystem&
     const std::uint64_t nblocks = (EXT2_I_SIZE(&inode) + bs - 1) / bs;
     ext2_extent_handle_t handle = nullptr;
     if (errcode_t err = ext2fs_extent_open2(fs.raw(), ino, &inode, &handle))
-        return std::unexpected(fs.error(err, "opening the extent tree of", fmt::format("<{}>", ino)));
+        return unexpected(fs.error(err, "opening the extent tree of", fmt::format("<{}>", ino)));
     std::unique_ptr<std::remove_pointer_t<ext2_extent_handle_t>, decltype(&ext2fs_extent_free)> owner(
         handle, &ext2fs_extent_free);
     std::vector<DirPiece> pieces;
@@ -325,7 +325,7 @@ Result<std::optional<std::vector<DirPiece>>> directory_extents(const Filesystem&
         err = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT, &e);
     }
     if (err != EXT2_ET_EXTENT_NO_NEXT && err != EXT2_ET_NO_CURRENT_NODE)
-        return std::unexpected(fs.error(err, "reading the extent tree of", fmt::format("<{}>", ino)));
+        return unexpected(fs.error(err, "reading the extent tree of", fmt::format("<{}>", ino)));
     std::sort(pieces.begin(), pieces.end(), [](const DirPiece& a, const DirPiece& b) { return a.logical < b.logical; });
     return std::optional<std::vector<DirPiece>>(std::move(pieces));
 }
@@ -348,7 +348,7 @@ Result<DirectoryBlocks> plan_directory_blocks(const Filesystem& fs, std::span<co
     out.block_size = bs;
     out.buf = std::shared_ptr<std::uint8_t>(aligned_buffer(bs, total * bs).release(), &std::free);
     if (!out.buf)
-        return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading directory blocks"));
+        return unexpected(fs.error(EXT2_ET_NO_MEMORY, "reading directory blocks"));
     std::uint64_t at = 0;
     for (const auto& [ino, pieces] : mapped) {
         const std::uint64_t first = at;
@@ -383,13 +383,13 @@ Result<InodeTableFloor> time_inode_table_read(const Filesystem& fs, const std::s
     ext2_filsys f = fs.raw();
     const UniqueFd owner(::open(device.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
     if (!owner)
-        return std::unexpected(errno_error(errno, "opening with O_DIRECT", device));
+        return unexpected(errno_error(errno, "opening with O_DIRECT", device));
     const int fd = owner.get();
     const std::uint64_t bs = fs.block_size(), isz = fs.inode_size(), ipg = f->super->s_inodes_per_group;
     constexpr std::size_t chunk = 1u << 20;
     AlignedBuffer buf = aligned_buffer(bs, chunk);
     if (!buf)
-        return std::unexpected(fs.error(EXT2_ET_NO_MEMORY, "timing the inode-table read"));
+        return unexpected(fs.error(EXT2_ET_NO_MEMORY, "timing the inode-table read"));
     const bool csum = ext2fs_has_group_desc_csum(f);
     InodeTableFloor floor;
     const auto t0 = std::chrono::steady_clock::now();

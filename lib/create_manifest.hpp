@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "e4inline/create_tree.hpp"
+#include "lib/create_tree.hpp"
 #include "e4inline/error.hpp"
 #include "e4inline/filesystem.hpp"
 

@@ -1,4 +1,4 @@
-#include "e4inline/freeze.hpp"
+#include "kernel/freeze.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -136,7 +136,7 @@ Result<bool> checkpoint_journal(int fd, const std::string& mountpoint) {
     case ENODEV:      // no journal
     case EPERM:       // no CAP_SYS_ADMIN in this namespace
         return false;
-    default: return std::unexpected(errno_error(errno, "checkpointing the journal (EXT4_IOC_CHECKPOINT) of", mountpoint));
+    default: return unexpected(errno_error(errno, "checkpointing the journal (EXT4_IOC_CHECKPOINT) of", mountpoint));
     }
 }
 
@@ -153,13 +153,13 @@ Result<FreezeGuard> FreezeGuard::arm(const std::string& mountpoint, const Freeze
     g.signal_handlers_ = options.signal_handlers;
     g.fd_ = open(mountpoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (g.fd_ < 0)
-        return std::unexpected(errno_error(errno, "opening", mountpoint));
+        return unexpected(errno_error(errno, "opening", mountpoint));
     if (options.watchdog) {
         // A socket pair rather than a pipe: the holder's last word must not
         // kill it with SIGPIPE when the watchdog has already gone (MSG_NOSIGNAL).
         int p[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0)
-            return std::unexpected(errno_error(errno, "creating the watchdog pipe for", mountpoint));
+            return unexpected(errno_error(errno, "creating the watchdog pipe for", mountpoint));
         const WatchdogWords words{
             fmt::format("e4inline: watchdog: {} was frozen for more than {} ms; thawed it\n", mountpoint,
                         options.max_freeze.count()),
@@ -169,7 +169,7 @@ Result<FreezeGuard> FreezeGuard::arm(const std::string& mountpoint, const Freeze
             const int err = errno;
             close(p[0]);
             close(p[1]);
-            return std::unexpected(errno_error(err, "starting the freeze watchdog for", mountpoint));
+            return unexpected(errno_error(err, "starting the freeze watchdog for", mountpoint));
         }
         if (pid == 0) {
             close(p[1]);
@@ -184,10 +184,10 @@ Result<FreezeGuard> FreezeGuard::arm(const std::string& mountpoint, const Freeze
 
 Result<void> FreezeGuard::freeze_now() {
     if (frozen_ || fd_ < 0)
-        return std::unexpected(plain_error(ExitCode::operational, "freezing twice with one guard", mountpoint_));
+        return unexpected(plain_error(ExitCode::operational, "freezing twice with one guard", mountpoint_));
     // The watchdog must hear of the freeze before it exists.
     if (watchdog_pipe_ >= 0 && send(watchdog_pipe_, &msg_freezing, 1, MSG_NOSIGNAL) != 1)
-        return std::unexpected(errno_error(errno, "arming the freeze watchdog for", mountpoint_));
+        return unexpected(errno_error(errno, "arming the freeze watchdog for", mountpoint_));
     if (signal_handlers_)
         install_handlers();
     start_ = std::chrono::steady_clock::now();
@@ -200,7 +200,7 @@ Result<void> FreezeGuard::freeze_now() {
         Error e = errno_error(err, "freezing (FIFREEZE)", mountpoint_);
         if (err == EBUSY)
             e.reason = "it is already frozen";
-        return std::unexpected(e);  // the destructor stops the watchdog
+        return unexpected(e);  // the destructor stops the watchdog
     }
     frozen_ = true;
     return {};
@@ -250,12 +250,12 @@ Result<void> FreezeGuard::thaw() {
     release_watchdog(true);
     if (rc != 0) {
         if (err == EINVAL)
-            return std::unexpected(plain_error(
+            return unexpected(plain_error(
                 ExitCode::operational,
                 fmt::format("it was thawed by someone else (the watchdog after {} ms?) before the check ended",
                             max_freeze_.count()),
                 mountpoint_));
-        return std::unexpected(errno_error(err, "thawing (FITHAW)", mountpoint_));
+        return unexpected(errno_error(err, "thawing (FITHAW)", mountpoint_));
     }
     return {};
 }

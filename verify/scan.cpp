@@ -8,9 +8,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inline/verify.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "verify/verify.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 

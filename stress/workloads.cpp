@@ -22,8 +22,8 @@
 
 #include <fmt/core.h>
 
-#include "e4inline/stress_workload.hpp"
-#include "e4inlineP.hpp"
+#include "stress/workload.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline::stress {
 
@@ -102,15 +102,15 @@ bool store_through_mapping(const std::string& path, std::string_view bytes, std:
 Result<void> write_file(const std::string& path, std::string_view content) {
     UniqueFd fd(::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644));
     if (!fd)
-        return std::unexpected(errno_error(errno, "creating", path));
+        return unexpected(errno_error(errno, "creating", path));
     if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()))
-        return std::unexpected(errno_error(errno, "writing", path));
+        return unexpected(errno_error(errno, "writing", path));
     return {};
 }
 
 Result<void> pwrite_all(int fd, std::string_view bytes, off_t off, const std::string& path) {
     if (::pwrite(fd, bytes.data(), bytes.size(), off) != static_cast<ssize_t>(bytes.size()))
-        return std::unexpected(errno_error(errno, "writing", path));
+        return unexpected(errno_error(errno, "writing", path));
     return {};
 }
 
@@ -195,14 +195,14 @@ Result<void> settle(Context& ctx, const std::string& name, std::uint64_t iterati
     {
         UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_TRUNC | O_CLOEXEC));
         if (!fd)
-            return std::unexpected(errno_error(errno, "opening", ctx.path(name)));
+            return unexpected(errno_error(errno, "opening", ctx.path(name)));
         auto written = pwrite_all(fd.get(), want, 0, ctx.path(name));
         if (written)
             ::fsync(fd.get());
         else if (written.error().code == ENOSPC)
             rewrite = true;
         else
-            return std::unexpected(written.error());
+            return unexpected(written.error());
     }
     // On a filesystem with no free block at all (e4inline craft bitmap-full or fill),
     // a file the race left converted to extents cannot take the bytes back, a new
@@ -297,7 +297,7 @@ Result<void> mmap_then_fsync(Context& ctx, std::uint64_t it) {
         {
             UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
             if (!fd || ::fsync(fd.get()) != 0)
-                return std::unexpected(errno_error(errno, "fsync of", ctx.path(name)));
+                return unexpected(errno_error(errno, "fsync of", ctx.path(name)));
         }
         ctx.operations.fetch_add(5);
         ctx.expect_final(name, content);
@@ -321,7 +321,7 @@ Result<void> append_fallocate_enospc(Context& ctx, std::uint64_t it) {
         std::string want = known_bytes(Writer::buffered, ctx.seed, it + t, 0, total);
         UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
         if (!fd)
-            return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
+            return unexpected(errno_error(errno, "creating", ctx.path(name)));
         if (::write(fd.get(), want.data(), 1) != 1 ||
             ::write(fd.get(), want.data() + 1, total - 1) != static_cast<ssize_t>(total - 1))
             ctx.expected_errors.fetch_add(1);
@@ -352,9 +352,9 @@ Result<void> truncate_huge_offset(Context& ctx, std::uint64_t it) {
         {
             UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644));
             if (!fd)
-                return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
+                return unexpected(errno_error(errno, "creating", ctx.path(name)));
             if (::ftruncate(fd.get(), 30) != 0)
-                return std::unexpected(errno_error(errno, "truncating", ctx.path(name)));
+                return unexpected(errno_error(errno, "truncating", ctx.path(name)));
             ssize_t n = ::pwrite(fd.get(), byte.data(), 1, far);
             ctx.operations.fetch_add(3);
             if (n != 1) {
@@ -434,9 +434,9 @@ Result<void> truncate_sendfile(Context& ctx, std::uint64_t it) {
             UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
             UniqueFd in(::open(ctx.path(src).c_str(), O_RDONLY | O_CLOEXEC));
             if (!fd || !in)
-                return std::unexpected(errno_error(errno, "opening", ctx.path(name)));
+                return unexpected(errno_error(errno, "opening", ctx.path(name)));
             if (::ftruncate(fd.get(), big) != 0)
-                return std::unexpected(errno_error(errno, "truncating", ctx.path(name)));
+                return unexpected(errno_error(errno, "truncating", ctx.path(name)));
             off_t from = 0;
             if (::sendfile(fd.get(), in.get(), &from, 64) != 64)
                 ctx.expected_errors.fetch_add(1);
@@ -481,11 +481,11 @@ Result<void> append_across_capacity(Context& ctx, std::uint64_t it) {
         {
             UniqueFd fd(::open(ctx.path(name).c_str(), O_CREAT | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC, 0644));
             if (!fd)
-                return std::unexpected(errno_error(errno, "creating", ctx.path(name)));
+                return unexpected(errno_error(errno, "creating", ctx.path(name)));
             while (shadow.size() < ctx.capacity + 172) {
                 std::string bytes = known_bytes(Writer::buffered, ctx.seed, it + t, shadow.size(), 1 + rng() % 40);
                 if (::write(fd.get(), bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
-                    return std::unexpected(errno_error(errno, "appending to", ctx.path(name)));
+                    return unexpected(errno_error(errno, "appending to", ctx.path(name)));
                 shadow += bytes;
                 ctx.operations.fetch_add(1);
                 if (shadow.size() == bytes.size() && !E4I_TRY(is_inline(ctx.path(name))))
@@ -500,7 +500,7 @@ Result<void> append_across_capacity(Context& ctx, std::uint64_t it) {
         {
             UniqueFd fd(::open(ctx.path(name).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
             if (!fd)
-                return std::unexpected(errno_error(errno, "reopening with O_TRUNC", ctx.path(name)));
+                return unexpected(errno_error(errno, "reopening with O_TRUNC", ctx.path(name)));
             E4I_TRY(pwrite_all(fd.get(), again, 0, ctx.path(name)));
             ctx.operations.fetch_add(2);
             ctx.check_exact(name, again);  // while the writer is open
@@ -556,14 +556,14 @@ Result<void> truncate_down_up(Context& ctx, std::uint64_t it) {
         E4I_TRY(write_file(ctx.path(name), shadow));
         UniqueFd fd(::open(ctx.path(name).c_str(), O_RDWR | O_CLOEXEC));
         if (!fd || ::ftruncate(fd.get(), static_cast<off_t>(down)) != 0)
-            return std::unexpected(errno_error(errno, "truncating", ctx.path(name)));
+            return unexpected(errno_error(errno, "truncating", ctx.path(name)));
         shadow.resize(down);
         if (!ctx.check_exact(name, shadow)) {
             ctx.expect_final(name, shadow);
             return {};
         }
         if (::ftruncate(fd.get(), static_cast<off_t>(up)) != 0)
-            return std::unexpected(errno_error(errno, "truncating", ctx.path(name)));
+            return unexpected(errno_error(errno, "truncating", ctx.path(name)));
         shadow.resize(up, '\0');
         if (!ctx.check_exact(name, shadow)) {
             ctx.expect_final(name, shadow);
@@ -590,7 +590,7 @@ Result<void> dir_grow_shrink(Context& ctx, std::uint64_t it) {
         ctx.forget(dname);
         std::filesystem::remove_all(ctx.path(dname), ec);
         if (::mkdir(ctx.path(dname).c_str(), 0755) != 0)
-            return std::unexpected(errno_error(errno, "creating", ctx.path(dname)));
+            return unexpected(errno_error(errno, "creating", ctx.path(dname)));
         auto rng = rng_for(ctx, it, t);
         // 40 entries overflow a 128-byte capacity; scale for larger inodes.
         std::size_t count = 1 + rng() % std::max<std::size_t>(40, ctx.capacity * 5 / 16);
@@ -604,7 +604,7 @@ Result<void> dir_grow_shrink(Context& ctx, std::uint64_t it) {
         for (auto i = want.begin(); i != want.end();) {
             if (rng() % 2 == 0) {
                 if (::unlink(ctx.path(*i).c_str()) != 0)
-                    return std::unexpected(errno_error(errno, "removing", ctx.path(*i)));
+                    return unexpected(errno_error(errno, "removing", ctx.path(*i)));
                 i = want.erase(i);
                 ctx.operations.fetch_add(1);
             } else {
@@ -615,7 +615,7 @@ Result<void> dir_grow_shrink(Context& ctx, std::uint64_t it) {
         for (const auto& e : std::filesystem::directory_iterator(ctx.path(dname), ec))
             seen.insert(dname + "/" + e.path().filename().string());
         if (ec)
-            return std::unexpected(errno_error(ec.value(), "listing", ctx.path(dname)));
+            return unexpected(errno_error(ec.value(), "listing", ctx.path(dname)));
         for (const auto& e : want)
             if (!seen.contains(e))
                 ctx.mismatch(e, 0, "entry missing from the directory listing");

@@ -1,7 +1,7 @@
 // craft: one named corruption per kind. Each edit changes the fewest bytes
 // that produce its finding and nothing else, so verify's closed-loop test can
 // demand "exactly that finding".
-#include "e4inline/craft.hpp"
+#include "verify/craft.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,8 +13,8 @@
 
 #include "e4inline/create.hpp"
 #include "e4inline/layout.hpp"
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -53,7 +53,7 @@ Result<std::uint64_t> number_arg(const Target& t, std::uint64_t fallback) {
     const std::string_view digits = hex ? s.substr(2) : s;
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, hex ? 16 : 10);
     if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty())
-        return std::unexpected(plain_error(ExitCode::usage, fmt::format("'{}' is not a number", s)));
+        return unexpected(plain_error(ExitCode::usage, fmt::format("'{}' is not a number", s)));
     return v;
 }
 
@@ -61,17 +61,17 @@ Result<void> write_raw(Target& t, bool with_checksum = true) {
     errcode_t err = ext2fs_write_inode2(t.fs.raw(), t.ref.ino, reinterpret_cast<ext2_inode*>(t.raw.data()),
                                         static_cast<int>(t.raw.size()), with_checksum ? 0 : WRITE_INODE_NOCSUM);
     if (err)
-        return std::unexpected(t.fs.error(err, "writing inode", t.ref.spec));
+        return unexpected(t.fs.error(err, "writing inode", t.ref.spec));
     return {};
 }
 
 Result<void> need_inline(const Target& t, FileType type = FileType::unknown) {
     if (!t.layout.inline_flag())
-        return std::unexpected(refuse(t, "not an inline inode"));
+        return unexpected(refuse(t, "not an inline inode"));
     if (type != FileType::unknown && t.layout.type != type)
-        return std::unexpected(refuse(t, fmt::format("not an inline {}", file_type_name(type))));
+        return unexpected(refuse(t, fmt::format("not an inline {}", file_type_name(type))));
     if (!t.layout.system_data)
-        return std::unexpected(refuse(t, "has no system.data entry"));
+        return unexpected(refuse(t, "has no system.data entry"));
     return {};
 }
 
@@ -92,7 +92,7 @@ Result<void> append_entry(Target& t, std::uint8_t index, std::string_view name, 
     const std::size_t at = end_marker(t.layout);
     const std::size_t len = od::xattr_entry_len(name.size());
     if (at + len + 4 > lowest_value(t.layout))
-        return std::unexpected(refuse(t, fmt::format("no room for a {}-byte xattr entry", len)));
+        return unexpected(refuse(t, fmt::format("no room for a {}-byte xattr entry", len)));
     std::fill(t.raw.begin() + at, t.raw.begin() + at + len + 4, 0);
     t.raw[at] = static_cast<std::uint8_t>(name.size());
     t.raw[at + 1] = index;
@@ -122,14 +122,14 @@ Result<std::string> system_data_missing(Target& t) {
 Result<std::string> system_data_outside_body(Target& t) {
     E4I_TRY(need_inline(t));
     if (t.layout.file_acl != 0)
-        return std::unexpected(refuse(t, "already has an xattr block"));
+        return unexpected(refuse(t, "already has an xattr block"));
     if (system_data(t).value_size != 0)
-        return std::unexpected(refuse(t, "needs an empty system.data value (<= 60 bytes)"));
+        return unexpected(refuse(t, "needs an empty system.data value (<= 60 bytes)"));
     ext2_filsys fs = t.fs.raw();
     blk64_t block = 0;
     errcode_t err = ext2fs_new_block2(fs, 0, nullptr, &block);
     if (err)
-        return std::unexpected(t.fs.error(err, "allocating an xattr block for", t.ref.spec));
+        return unexpected(t.fs.error(err, "allocating an xattr block for", t.ref.spec));
     std::vector<std::uint8_t> buf(fs->blocksize, 0);
     auto* header = reinterpret_cast<ext2_ext_attr_header*>(buf.data());
     header->h_magic = EXT2_EXT_ATTR_MAGIC;
@@ -145,7 +145,7 @@ Result<std::string> system_data_outside_body(Target& t) {
         header, reinterpret_cast<ext2_ext_attr_entry*>(buf.data() + sizeof(ext2_ext_attr_header) +
                                                        od::xattr_entry_len(4)));
     if ((err = ext2fs_write_ext_attr3(fs, block, buf.data(), t.ref.ino)))
-        return std::unexpected(t.fs.error(err, "writing the xattr block of", t.ref.spec));
+        return unexpected(t.fs.error(err, "writing the xattr block of", t.ref.spec));
     ext2fs_block_alloc_stats2(fs, block, +1);
     // The inode: no system.data entry, the block in i_file_acl and i_blocks.
     const auto& sd = system_data(t);
@@ -198,7 +198,7 @@ Result<std::string> inline_on_special(Target& t) {
     std::uint16_t type = what == "fifo" ? 0x1000 : what == "chr" ? 0x2000 : what == "blk" ? 0x6000
                        : what == "sock" ? 0xC000 : 0;
     if (!type)
-        return std::unexpected(plain_error(ExitCode::usage, "ARG must be fifo, chr, blk or sock", t.ref.spec));
+        return unexpected(plain_error(ExitCode::usage, "ARG must be fifo, chr, blk or sock", t.ref.spec));
     put_le16(t.raw, od::off_mode, static_cast<std::uint16_t>((t.layout.mode & 07777) | type));
     E4I_TRY(write_raw(t));
     return fmt::format("made the inline file a {}", what);
@@ -208,7 +208,7 @@ Result<std::string> size_past_inline(Target& t) {
     E4I_TRY(need_inline(t, FileType::regular));
     const auto extra = E4I_TRY(number_arg(t, 100));
     if (extra == 0)
-        return std::unexpected(plain_error(ExitCode::usage, "ARG must be at least 1", t.ref.spec));
+        return unexpected(plain_error(ExitCode::usage, "ARG must be at least 1", t.ref.spec));
     const std::uint64_t size = t.layout.inline_size + extra;
     put_size(t.raw, size);
     E4I_TRY(write_raw(t));
@@ -219,7 +219,7 @@ Result<std::string> extra_isize_invalid(Target& t) {
     E4I_TRY(need_inline(t));
     const auto v = E4I_TRY(number_arg(t, 30));
     if (v % 4 == 0 && od::good_old_inode_size + v <= t.raw.size())
-        return std::unexpected(plain_error(ExitCode::usage, "ARG must be unaligned or past the inode", t.ref.spec));
+        return unexpected(plain_error(ExitCode::usage, "ARG must be unaligned or past the inode", t.ref.spec));
     put_le16(t.raw, od::off_extra_isize, static_cast<std::uint16_t>(v));
     E4I_TRY(write_raw(t));
     return fmt::format("set i_extra_isize from {} to {}", t.layout.extra_isize, v);
@@ -236,13 +236,13 @@ Result<std::string> xattr_unterminated(Target& t) {
     E4I_TRY(need_inline(t));
     for (const auto& e : t.layout.xattrs)
         if (e.value_size != 0)
-            return std::unexpected(refuse(t, "needs an inode whose xattr values are all empty (<= 60 bytes)"));
+            return unexpected(refuse(t, "needs an inode whose xattr values are all empty (<= 60 bytes)"));
     // Empty-named user.* entries up to the inode's last byte: the list runs
     // off the end exactly, leaving no room for an end marker.
     std::size_t at = end_marker(t.layout);
     std::size_t room = t.raw.size() - at;
     if (room < od::xattr_entry_fixed_size)
-        return std::unexpected(refuse(t, "no room for a filler entry"));
+        return unexpected(refuse(t, "no room for a filler entry"));
     while (room > 0) {
         const std::size_t tail = room % od::xattr_entry_fixed_size;
         std::size_t len = od::xattr_entry_fixed_size;
@@ -267,7 +267,7 @@ Result<std::string> xattr_entry_out_of_bounds(Target& t) {
     E4I_TRY(need_inline(t));
     const std::size_t at = end_marker(t.layout);
     if (at + od::xattr_entry_fixed_size > lowest_value(t.layout))
-        return std::unexpected(refuse(t, "no room for a 16-byte entry header"));
+        return unexpected(refuse(t, "no room for a 16-byte entry header"));
     std::fill(t.raw.begin() + at, t.raw.begin() + at + od::xattr_entry_fixed_size, 0);
     t.raw[at] = 255;  // its name runs past the inode
     t.raw[at + 1] = 1;
@@ -288,7 +288,7 @@ Result<std::string> xattr_overlap(Target& t) {
     E4I_TRY(need_inline(t));
     const auto& sd = system_data(t);
     if (sd.value_size == 0 || !sd.value_in_bounds)
-        return std::unexpected(refuse(t, "needs a system.data value (an inline file over 60 bytes)"));
+        return unexpected(refuse(t, "needs a system.data value (an inline file over 60 bytes)"));
     E4I_TRY(append_entry(t, 1, "o", sd.value_offs, std::min<std::uint32_t>(sd.value_size, 4)));
     E4I_TRY(write_raw(t));
     return fmt::format("added user.o whose value overlaps system.data's at offset {}", sd.value_offset);
@@ -297,7 +297,7 @@ Result<std::string> xattr_overlap(Target& t) {
 Result<std::string> blocks_without_xattr_block(Target& t) {
     E4I_TRY(need_inline(t));
     if (t.layout.file_acl != 0)
-        return std::unexpected(refuse(t, "has an xattr block"));
+        return unexpected(refuse(t, "has an xattr block"));
     const auto blocks = E4I_TRY(number_arg(t, 8));
     put_le32(t.raw, od::off_blocks_lo, static_cast<std::uint32_t>(blocks));
     E4I_TRY(write_raw(t));
@@ -335,7 +335,7 @@ Result<const InlineDirEntry*> first_dirent(const Target& t, bool named) {
     for (const auto& d : t.layout.dir_entries)
         if (d.region == 0 && (!named || d.inode != 0))
             return &d;
-    return std::unexpected(refuse(t, named ? "needs an entry in i_block (a non-empty inline directory)"
+    return unexpected(refuse(t, named ? "needs an entry in i_block (a non-empty inline directory)"
                                            : "has no directory entry in i_block"));
 }
 
@@ -354,7 +354,7 @@ Result<std::string> dir_chain_short(Target& t) {
         if (d.region == 0)
             last = &d;
     if (!last || last->rec_len < od::dirent_header_size + ((last->name_len + 3u) & ~3u) + 4)
-        return std::unexpected(refuse(t, "the last entry in i_block cannot give up 4 bytes"));
+        return unexpected(refuse(t, "the last entry in i_block cannot give up 4 bytes"));
     put_le16(t.raw, dirent_at(last->offset) + 4, static_cast<std::uint16_t>(last->rec_len - 4));
     E4I_TRY(write_raw(t));
     return fmt::format("set rec_len at inline offset {} from {} to {}", last->offset, last->rec_len,
@@ -388,7 +388,7 @@ Result<std::string> dir_entry_inode_unused(Target& t) {
         if (!ext2fs_test_inode_bitmap2(fs->inode_map, i))
             unused = i;
     if (!unused)
-        return std::unexpected(refuse(t, "the filesystem has no unused inode"));
+        return unexpected(refuse(t, "the filesystem has no unused inode"));
     put_le32(t.raw, dirent_at(d->offset), unused);
     E4I_TRY(write_raw(t));
     return fmt::format("set entry '{}' from inode {} to unused inode {}", d->name, d->inode, unused);
@@ -414,11 +414,11 @@ Result<std::string> symlink_bad_flags(Target& t) {
 Result<std::string> lost_found_inline(Target& t) {
     ext2_filsys fs = t.fs.raw();
     if (t.layout.type != FileType::directory || t.layout.inline_flag())
-        return std::unexpected(refuse(t, "needs a block directory (lost+found)"));
+        return unexpected(refuse(t, "needs a block directory (lost+found)"));
     if (!t.layout.extra_isize_valid || t.layout.extra_isize == 0)
-        return std::unexpected(refuse(t, "has no room for in-inode xattrs"));
+        return unexpected(refuse(t, "has no room for in-inode xattrs"));
     if (t.layout.xattr_magic_ok && !t.layout.xattrs.empty())
-        return std::unexpected(refuse(t, "already has in-inode xattrs"));
+        return unexpected(refuse(t, "already has in-inode xattrs"));
     ext2_ino_t parent = EXT2_ROOT_INO;
     ext2fs_lookup(fs, t.ref.ino, "..", 2, nullptr, &parent);
     ext2_inode_large inode{};
@@ -428,7 +428,7 @@ Result<std::string> lost_found_inline(Target& t) {
     if (!err)
         err = ext2fs_write_inode_full(fs, t.ref.ino, reinterpret_cast<ext2_inode*>(&inode), sizeof inode);
     if (err)
-        return std::unexpected(t.fs.error(err, "freeing the blocks of", t.ref.spec));
+        return unexpected(t.fs.error(err, "freeing the blocks of", t.ref.spec));
     t.raw = E4I_TRY(t.fs.read_raw_inode(t.ref.ino));
     put_le32(t.raw, od::off_flags, (le32(t.raw, od::off_flags) & ~od::fl_extents) | od::fl_inline_data);
     std::fill(t.raw.begin() + od::off_block, t.raw.begin() + od::off_block + od::i_block_size, 0);
@@ -449,9 +449,9 @@ Result<std::string> lost_found_inline(Target& t) {
 
 Result<std::string> inode_checksum_bad(Target& t) {
     if (!t.fs.has_metadata_csum())
-        return std::unexpected(refuse(t, "the filesystem has no metadata_csum"));
+        return unexpected(refuse(t, "the filesystem has no metadata_csum"));
     if (!t.layout.inline_flag())
-        return std::unexpected(refuse(t, "not an inline inode"));
+        return unexpected(refuse(t, "not an inline inode"));
     // Write it with a correct checksum first, then flip bits of the stored one.
     E4I_TRY(write_raw(t));
     t.raw = E4I_TRY(t.fs.read_raw_inode(t.ref.ino));
@@ -472,21 +472,21 @@ Result<std::string> fill(Filesystem& fs, std::string_view path) {
     const std::string dir = slash == std::string::npos || slash == 0 ? "/" : spec.substr(0, slash);
     const std::string name = slash == std::string::npos ? spec : spec.substr(slash + 1);
     if (name.empty())
-        return std::unexpected(plain_error(ExitCode::usage, "fill needs the path of a new file", spec));
+        return unexpected(plain_error(ExitCode::usage, "fill needs the path of a new file", spec));
     if (fs.resolve(spec))
-        return std::unexpected(fs.error(ExitCode::not_applicable, "already exists", spec));
+        return unexpected(fs.error(ExitCode::not_applicable, "already exists", spec));
     const auto parent = E4I_TRY(fs.resolve(dir));
     ext2_ino_t ino = 0;
     errcode_t err = ext2fs_new_inode(raw, parent.ino, LINUX_S_IFREG | 0644, nullptr, &ino);
     if (err)
-        return std::unexpected(fs.error(err, "allocating an inode for", spec));
+        return unexpected(fs.error(err, "allocating an inode for", spec));
     err = ext2fs_link(raw, parent.ino, name.c_str(), ino, EXT2_FT_REG_FILE);
     if (err == EXT2_ET_DIR_NO_SPACE) {
         if ((err = ext2fs_expand_dir(raw, parent.ino)) == 0)
             err = ext2fs_link(raw, parent.ino, name.c_str(), ino, EXT2_FT_REG_FILE);
     }
     if (err)
-        return std::unexpected(fs.error(err, "linking", spec));
+        return unexpected(fs.error(err, "linking", spec));
     ext2fs_inode_alloc_stats2(raw, ino, +1, 0);
     // The new inode as create writes one (its i_extra_isize, its times).
     auto fresh = fresh_inode(fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1);
@@ -495,11 +495,11 @@ Result<std::string> fill(Filesystem& fs, std::string_view path) {
     if (ext2fs_has_feature_extents(raw->super))
         inode.i_flags |= EXT4_EXTENTS_FL;
     if ((err = ext2fs_write_new_inode(raw, ino, reinterpret_cast<ext2_inode*>(&inode))))
-        return std::unexpected(fs.error(err, "writing inode", spec));
+        return unexpected(fs.error(err, "writing inode", spec));
     if (inode.i_flags & EXT4_EXTENTS_FL) {
         ext2_extent_handle_t handle = nullptr;
         if ((err = ext2fs_extent_open2(raw, ino, reinterpret_cast<ext2_inode*>(&inode), &handle)))
-            return std::unexpected(fs.error(err, "initializing extents of", spec));
+            return unexpected(fs.error(err, "initializing extents of", spec));
         ext2fs_extent_free(handle);
     }
     const int flags = ext2fs_has_feature_extents(raw->super) ? EXT2_FALLOCATE_FORCE_UNINIT : EXT2_FALLOCATE_FORCE_INIT;
@@ -523,10 +523,10 @@ Result<std::string> fill(Filesystem& fs, std::string_view path) {
             break;
     }
     if (err && err != EXT2_ET_BLOCK_ALLOC_FAIL)
-        return std::unexpected(fs.error(err, "allocating blocks for", spec));
+        return unexpected(fs.error(err, "allocating blocks for", spec));
     ext2fs_inode_size_set(raw, reinterpret_cast<ext2_inode*>(&inode), logical * raw->blocksize);
     if ((err = ext2fs_write_inode_full(raw, ino, reinterpret_cast<ext2_inode*>(&inode), sizeof inode)))
-        return std::unexpected(fs.error(err, "writing inode", spec));
+        return unexpected(fs.error(err, "writing inode", spec));
     return fmt::format("created {} (<{}>) with {} blocks; {} blocks left free", spec, ino, logical,
                        ext2fs_free_blocks_count(raw->super));
 }
@@ -639,9 +639,9 @@ Result<std::string> craft(Filesystem& fs, std::string_view target, std::string_v
         if (kind == k.kind.name)
             record = &k;
     if (!record)
-        return std::unexpected(plain_error(ExitCode::usage, fmt::format("unknown kind '{}' (see craft --list)", kind)));
+        return unexpected(plain_error(ExitCode::usage, fmt::format("unknown kind '{}' (see craft --list)", kind)));
     if (!fs.writable())
-        return std::unexpected(fs.error(ExitCode::usage, "craft needs a writable filesystem"));
+        return unexpected(fs.error(ExitCode::usage, "craft needs a writable filesystem"));
     if (kind == "fill")
         return fill(fs, target);
     if (kind == "bitmap-full")

@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "e4inline/crosscheck.hpp"
+#include "kernel/crosscheck.hpp"
 #include "e4inline/error.hpp"
-#include "e4inline/kmsg.hpp"
+#include "stress/kmsg.hpp"
 
 namespace e4inline {
 

@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "e4inline/verify.hpp"
-#include "e4inlineP.hpp"
+#include "verify/verify.hpp"
+#include "lib/e4inlineP.hpp"
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>

@@ -1,8 +1,8 @@
 // Reading /dev/kmsg: each read() returns one record "prio,seq,usec,flags;text\n"
 // followed by " KEY=value" continuation lines; EAGAIN means the end of the log and
 // EPIPE that records were overwritten before we read them (the next read resumes).
-#include "e4inline/kmsg.hpp"
-#include "e4inlineP.hpp"
+#include "stress/kmsg.hpp"
+#include "lib/e4inlineP.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -245,9 +245,9 @@ bool kernel_message_concerns_other_device(std::string_view m, std::string_view d
 Result<KernelLog> KernelLog::open_from_now(std::string device) {
     UniqueFd fd(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd)
-        return std::unexpected(errno_error(errno, "opening", "/dev/kmsg"));
+        return unexpected(errno_error(errno, "opening", "/dev/kmsg"));
     if (::lseek(fd.get(), 0, SEEK_END) < 0)
-        return std::unexpected(errno_error(errno, "seeking to the end of", "/dev/kmsg"));
+        return unexpected(errno_error(errno, "seeking to the end of", "/dev/kmsg"));
     return KernelLog(fd.release(), std::move(device));
 }
 

@@ -1,9 +1,9 @@
-#include "e4inline/report.hpp"
+#include "e4inline/inspect.hpp"
 
 #include <fmt/format.h>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inline/text.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline {
 

@@ -1,19 +1,28 @@
-// Just enough of C++23's std::expected for the library to build under
-// Debian's clang 14 (libFuzzer), whose use of libstdc++ 12's <expected> is
-// switched off by the header itself (it wants __cpp_concepts >= 202002L).
-// Force-included (-include) into the fuzz builds only; with a compiler that
-// has <expected> it defines nothing. Never installed, never in the library.
+// Result's two halves, owned by the project: std::expected and
+// std::unexpected where the standard library has them (g++ 12 with
+// -std=c++23), and otherwise a small stand-in with the part of their
+// interface this project uses (Debian's clang 14, which builds the fuzz
+// targets, cannot use libstdc++ 12's <expected>). Every build, the library's
+// and the fuzzers', spells errors the same way: Result<T> and unexpected(E).
 #pragma once
 
 #include <version>
 
-#if !defined(__cpp_lib_expected)
+#if defined(__cpp_lib_expected)
+#include <expected>
+
+namespace e4inline {
+using std::expected;
+using std::unexpected;
+}  // namespace e4inline
+
+#else
 #include <exception>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
-namespace std {
+namespace e4inline {
 
 template <class E>
 class unexpected {
@@ -95,5 +104,5 @@ private:
     std::optional<E> error_;
 };
 
-}  // namespace std
+}  // namespace e4inline
 #endif

@@ -1,4 +1,4 @@
-#include "e4inline/kernel_view.hpp"
+#include "kernel/kernel_view.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,8 +22,8 @@
 #include <unordered_set>
 #include <time.h>
 
-#include "e4inline/ondisk.hpp"
-#include "e4inlineP.hpp"
+#include "lib/ondisk.hpp"
+#include "lib/e4inlineP.hpp"
 
 namespace e4inline {
 
@@ -352,7 +352,7 @@ Result<KernelView> read_kernel_view(int mount_fd, dev_t dev, const std::string& 
         UniqueFd dir(openat(mount_fd, parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct stat st{};
         if (!dir || fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-            return std::unexpected(errno_error(errno, "looking up", given, mountpoint));
+            return unexpected(errno_error(errno, "looking up", given, mountpoint));
         if (S_ISDIR(st.st_mode))
             queue.push(p);
         else
