@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "lib/ondisk.hpp"
+#include "lib/capacity.hpp"
 #include "lib/e4inlineP.hpp"
 
 namespace e4inline {
@@ -180,8 +181,7 @@ std::vector<std::uint8_t> fresh_inode(const Filesystem& fs, std::uint16_t mode, 
 std::size_t fresh_inode_capacity(const Filesystem& fs) {
     if (!fs.has_inline_data())
         return 0;
-    const auto raw = fresh_inode(fs, LINUX_S_IFREG | 0644, NodeAttrs{}, 1);
-    return parse_inline_layout(raw, true).capacity;
+    return new_inode_max_inline_size(fs.inode_size(), new_extra_isize(fs));
 }
 
 Result<void> make_room_in_dir(Filesystem& fs, ext2_ino_t dir) {

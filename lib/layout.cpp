@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "lib/capacity.hpp"
 #include "lib/ondisk.hpp"
 #include "lib/text.hpp"
 #include "lib/e4inlineP.hpp"
@@ -359,34 +360,8 @@ InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_
             parse_xattrs(raw, l);
     }
 
-    // Capacity, mirroring ext4_get_max_inline_size/get_max_inline_xattr_value_size.
-    if (l.extra_isize_valid && l.extra_isize != 0) {
-        const std::size_t area = raw.size() >= l.xattr_area_offset + od::xattr_ibody_header_size
-                                     ? raw.size() - l.xattr_area_offset - od::xattr_ibody_header_size
-                                     : 0;
-        std::size_t value_room = 0;
-        if (!l.xattr_magic_ok) {
-            // No xattrs yet: room for a system.data entry, its end word, rounded.
-            const std::size_t need = od::xattr_entry_len(4) + od::xattr_round + 4;
-            value_room = area > need ? od::xattr_value_size(area - need) : 0;
-        } else {
-            std::ptrdiff_t free_bytes = static_cast<std::ptrdiff_t>(area);
-            for (const auto& e : l.xattrs)
-                if (e.value_inum == 0 && e.value_size != 0 && e.value_offs < free_bytes)
-                    free_bytes = e.value_offs;
-            free_bytes -= static_cast<std::ptrdiff_t>(l.xattr_entries_bytes) + 4;
-            if (l.system_data) {
-                free_bytes += static_cast<std::ptrdiff_t>(od::xattr_value_size(l.xattrs[*l.system_data].value_size));
-            } else {
-                free_bytes -= static_cast<std::ptrdiff_t>(od::xattr_entry_len(4));
-                free_bytes = free_bytes > static_cast<std::ptrdiff_t>(od::xattr_round)
-                                 ? static_cast<std::ptrdiff_t>(od::xattr_value_size(free_bytes - od::xattr_round))
-                                 : 0;
-            }
-            value_room = free_bytes > 0 ? static_cast<std::size_t>(free_bytes) : 0;
-        }
-        l.capacity = od::i_block_size + value_room;
-    }
+    // Capacity: the kernel's ext4_get_max_inline_size (lib/capacity.cpp).
+    l.capacity = max_inline_size(raw.size(), l);
 
     if (l.system_data) {
         const auto& sd = l.xattrs[*l.system_data];
