@@ -31,10 +31,7 @@ std::size_t value_room_in_empty_area(std::size_t area) {
 // and the lowest in-inode value, plus the value system.data already holds;
 // without system.data, what is left once its entry would take its place.
 std::size_t value_room_beside_xattrs(const InlineLayout& l, std::size_t area) {
-    std::ptrdiff_t free_bytes = static_cast<std::ptrdiff_t>(area);
-    for (const auto& e : l.xattrs)
-        if (e.value_inum == 0 && e.value_size != 0 && e.value_offs < free_bytes)
-            free_bytes = e.value_offs;
+    std::ptrdiff_t free_bytes = static_cast<std::ptrdiff_t>(lowest_xattr_value_offs(l, area));
     free_bytes -= static_cast<std::ptrdiff_t>(l.xattr_entries_bytes) + 4;
     if (l.system_data) {
         free_bytes += static_cast<std::ptrdiff_t>(od::xattr_value_size(l.xattrs[*l.system_data].value_size));
@@ -48,6 +45,14 @@ std::size_t value_room_beside_xattrs(const InlineLayout& l, std::size_t area) {
 }
 
 }  // namespace
+
+std::size_t lowest_xattr_value_offs(const InlineLayout& l, std::size_t area) {
+    std::size_t lowest = area;
+    for (const auto& e : l.xattrs)
+        if (e.value_inum == 0 && e.value_size != 0 && e.value_offs < lowest)
+            lowest = e.value_offs;
+    return lowest;
+}
 
 std::size_t max_inline_size(std::size_t inode_size, const InlineLayout& l) {
     // With i_extra_isize 0 (or one ext4_iget refuses) there is no xattr area.

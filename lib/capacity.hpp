@@ -12,6 +12,12 @@
 
 namespace e4inline {
 
+// Where the lowest in-inode xattr value starts, counted from the first entry
+// (e_value_offs): AREA, the bytes after the area's header, when no entry has
+// an in-inode value. The free space of the area lies between the entry table
+// and this offset (the kernel's ext4_xattr_ibody_find/get_max_inline_xattr_value_size).
+std::size_t lowest_xattr_value_offs(const InlineLayout& l, std::size_t area);
+
 // The kernel's ext4_get_max_inline_size for an inode of INODE_SIZE bytes
 // whose in-inode xattr area L describes (i_extra_isize, the parsed entries
 // and system.data): 0 when i_extra_isize is invalid or 0 (no xattr area).

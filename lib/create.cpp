@@ -56,6 +56,21 @@ std::uint16_t default_perm(NodeKind k) {
     return 0644;
 }
 
+// Owner and times of ATTRS into INODE, an on-disk inode of INODE_SIZE bytes:
+// uid and gid with their high halves, atime = ctime = mtime (the given mtime,
+// else now), and i_crtime where the inode is large and its i_extra_isize
+// reaches it (24 bytes past the first 128; a 128-byte inode has no i_extra_isize).
+void set_owner_and_times(struct ext2_inode_large* inode, std::size_t inode_size, const NodeAttrs& attrs) {
+    inode->i_uid = static_cast<std::uint16_t>(attrs.uid);
+    inode->osd2.linux2.l_i_uid_high = static_cast<std::uint16_t>(attrs.uid >> 16);
+    inode->i_gid = static_cast<std::uint16_t>(attrs.gid);
+    inode->osd2.linux2.l_i_gid_high = static_cast<std::uint16_t>(attrs.gid >> 16);
+    const auto t = static_cast<std::uint32_t>(attrs.mtime.value_or(std::time(nullptr)));
+    inode->i_atime = inode->i_ctime = inode->i_mtime = t;
+    if (inode_size > od::good_old_inode_size && inode->i_extra_isize >= 24)
+        inode->i_crtime = t;
+}
+
 // Overwrite permissions, owner and times of an inode made by libext2fs
 // (ext2fs_mkdir, ext2fs_symlink), keeping everything else.
 Result<void> apply_attrs(Filesystem& fs, ext2_ino_t ino, NodeKind kind, const NodeAttrs& attrs,
@@ -63,14 +78,7 @@ Result<void> apply_attrs(Filesystem& fs, ext2_ino_t ino, NodeKind kind, const No
     auto raw = E4I_TRY(fs.read_raw_inode(ino));
     auto* inode = as_inode(raw);
     inode->i_mode = static_cast<std::uint16_t>((inode->i_mode & 0xF000) | (attrs.perm.value_or(default_perm(kind)) & 07777));
-    inode->i_uid = static_cast<std::uint16_t>(attrs.uid);
-    inode->osd2.linux2.l_i_uid_high = static_cast<std::uint16_t>(attrs.uid >> 16);
-    inode->i_gid = static_cast<std::uint16_t>(attrs.gid);
-    inode->osd2.linux2.l_i_gid_high = static_cast<std::uint16_t>(attrs.gid >> 16);
-    const auto t = static_cast<std::uint32_t>(attrs.mtime.value_or(std::time(nullptr)));
-    inode->i_atime = inode->i_ctime = inode->i_mtime = t;
-    if (fs.inode_size() > od::good_old_inode_size && inode->i_extra_isize >= 24)
-        inode->i_crtime = t;
+    set_owner_and_times(inode, raw.size(), attrs);
     errcode_t err = ext2fs_write_inode_full(fs.raw(), ino, reinterpret_cast<struct ext2_inode*>(raw.data()),
                                             static_cast<int>(raw.size()));
     if (err)
@@ -164,16 +172,9 @@ std::vector<std::uint8_t> fresh_inode(const Filesystem& fs, std::uint16_t mode, 
     std::vector<std::uint8_t> raw(std::max<std::size_t>(fs.inode_size(), sizeof(struct ext2_inode_large)), 0);
     auto* inode = as_inode(raw);
     inode->i_mode = mode;
-    inode->i_uid = static_cast<std::uint16_t>(attrs.uid);
-    inode->osd2.linux2.l_i_uid_high = static_cast<std::uint16_t>(attrs.uid >> 16);
-    inode->i_gid = static_cast<std::uint16_t>(attrs.gid);
-    inode->osd2.linux2.l_i_gid_high = static_cast<std::uint16_t>(attrs.gid >> 16);
-    const auto t = static_cast<std::uint32_t>(attrs.mtime.value_or(std::time(nullptr)));
-    inode->i_atime = inode->i_ctime = inode->i_mtime = t;
     inode->i_links_count = links;
     inode->i_extra_isize = new_extra_isize(fs);
-    if (inode->i_extra_isize >= 24)
-        inode->i_crtime = t;
+    set_owner_and_times(inode, fs.inode_size(), attrs);
     raw.resize(fs.inode_size());
     return raw;
 }
@@ -309,9 +310,11 @@ Result<void> write_new_file(Filesystem& fs, ext2_ino_t ino, std::uint16_t perm, 
     return {};
 }
 
-Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool dry_run) {
-    CreateOutcome out;
-    const auto comps = path_components(req.path);
+namespace {
+
+// The path and the filesystem allow the request at all: a name to create,
+// no component too long or "..", inline data or --allow-extents.
+Result<void> check_request(const Filesystem& fs, const CreateRequest& req, const std::vector<std::string>& comps) {
     if (comps.empty())
         return unexpected(fs.error(ExitCode::usage, "cannot create the root directory", req.path));
     for (const auto& c : comps)
@@ -320,91 +323,107 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
     if (!fs.has_inline_data() && !req.allow_extents)
         return unexpected(
             fs.error(ExitCode::not_applicable, "the filesystem does not have the inline_data feature", req.path));
+    return {};
+}
 
-    // Decide the storage before touching anything.
-    out.capacity = fresh_inode_capacity(fs);
-    // Data over the capacity goes to extents when allowed, else it is refused
-    // with how much would fit.
-    auto place_over_capacity = [&](std::size_t bytes, const std::string& what,
-                                   const char* instead) -> Result<void> {
-        if (bytes <= out.capacity)
-            return {};
-        if (!req.allow_extents)
-            return unexpected(fs.error(ExitCode::not_applicable,
-                                            fmt::format("{} not fit inline: a new inode here holds at most {} bytes "
-                                                        "(--allow-extents stores {})",
-                                                        what, out.capacity, instead),
-                                            req.path));
-        out.storage = Storage::extents;
+// BYTES over the capacity go to extents when allowed, else they are refused
+// with how much would fit (WHAT: what does not fit; INSTEAD: where
+// --allow-extents would put it).
+Result<void> place_over_capacity(const Filesystem& fs, const CreateRequest& req, CreateOutcome& out,
+                                 std::size_t bytes, const std::string& what, const char* instead) {
+    if (bytes <= out.capacity)
         return {};
-    };
+    if (!req.allow_extents)
+        return unexpected(fs.error(ExitCode::not_applicable,
+                                   fmt::format("{} not fit inline: a new inode here holds at most {} bytes "
+                                               "(--allow-extents stores {})",
+                                               what, out.capacity, instead),
+                                   req.path));
+    out.storage = Storage::extents;
+    return {};
+}
+
+// A symlink target: not empty, shorter than a block; under 60 bytes it is a
+// fast symlink, else it goes inline or (allowed) to a block.
+Result<void> plan_symlink(const Filesystem& fs, const CreateRequest& req, CreateOutcome& out) {
+    if (req.target.empty())
+        return unexpected(fs.error(ExitCode::usage, "empty symlink target", req.path));
+    if (req.target.size() >= fs.block_size())
+        return unexpected(fs.error(ExitCode::usage,
+                                   fmt::format("symlink target of {} bytes is too long (the limit is {})",
+                                               req.target.size(), fs.block_size() - 1),
+                                   req.path));
+    if (!is_fast_symlink_target(req.target.size()))
+        return place_over_capacity(fs, req, out, req.target.size(),
+                                   fmt::format("a {}-byte symlink target does", req.target.size()), "it in a block");
+    out.storage = Storage::fast_symlink;
+    out.note = fmt::format("the {}-byte target is under 60 bytes: stored as a fast symlink in i_block, "
+                           "not as inline data",
+                           req.target.size());
+    return {};
+}
+
+// ext2fs_mkdir makes every new directory inline on an inline_data
+// filesystem; with no in-inode xattr space (128-byte inodes) there is no
+// room for system.data and e2fsck rejects the directory.
+Result<void> check_dir_fits(const Filesystem& fs, const CreateOutcome& out, const std::string& path) {
+    if (fs.has_inline_data() && out.capacity == 0)
+        return unexpected(fs.error(ExitCode::not_applicable,
+                                   "an inline directory does not fit: a new inode here holds 0 bytes inline "
+                                   "(no in-inode xattr space for system.data)",
+                                   path));
+    return {};
+}
+
+// Decide the storage before touching anything: OUT's capacity and storage.
+Result<void> plan_storage(const Filesystem& fs, const CreateRequest& req, CreateOutcome& out) {
+    out.capacity = fresh_inode_capacity(fs);
     switch (req.kind) {
     case NodeKind::regular:
-        E4I_TRY(place_over_capacity(req.data.size(), fmt::format("{} bytes do", req.data.size()),
+        E4I_TRY(place_over_capacity(fs, req, out, req.data.size(), fmt::format("{} bytes do", req.data.size()),
                                     "them in extents"));
         break;
     case NodeKind::directory:
         if (!fs.has_inline_data())
             out.storage = Storage::extents;
+        E4I_TRY(check_dir_fits(fs, out, req.path));
         break;
     case NodeKind::symlink:
-        if (req.target.empty())
-            return unexpected(fs.error(ExitCode::usage, "empty symlink target", req.path));
-        if (req.target.size() >= fs.block_size())
-            return unexpected(fs.error(
-                ExitCode::usage, fmt::format("symlink target of {} bytes is too long (the limit is {})",
-                                             req.target.size(), fs.block_size() - 1),
-                req.path));
-        if (is_fast_symlink_target(req.target.size())) {
-            out.storage = Storage::fast_symlink;
-            out.note = fmt::format("the {}-byte target is under 60 bytes: stored as a fast symlink in i_block, "
-                                   "not as inline data",
-                                   req.target.size());
-        } else {
-            E4I_TRY(place_over_capacity(req.target.size(),
-                                        fmt::format("a {}-byte symlink target does", req.target.size()),
-                                        "it in a block"));
-        }
+        E4I_TRY(plan_symlink(fs, req, out));
         break;
     }
+    return {};
+}
 
-    // ext2fs_mkdir makes every new directory inline on an inline_data
-    // filesystem; with no in-inode xattr space (128-byte inodes) there is no
-    // room for system.data and e2fsck rejects the directory.
-    auto check_dir_fits = [&](const std::string& path) -> Result<void> {
-        if (fs.has_inline_data() && out.capacity == 0)
-            return unexpected(fs.error(ExitCode::not_applicable,
-                                            "an inline directory does not fit: a new inode here holds 0 bytes inline "
-                                            "(no in-inode xattr space for system.data)",
-                                            path));
-        return {};
-    };
-    if (req.kind == NodeKind::directory)
-        E4I_TRY(check_dir_fits(req.path));
+// Where the new node goes: its parent directory, and whether that parent is
+// yet to be made (only in a dry run, where nothing is written).
+struct ParentDir {
+    ext2_ino_t ino = EXT2_ROOT_INO;
+    bool is_new = false;
+};
 
-    // Walk (and with -p make) the parents.
-    ext2_ino_t parent = EXT2_ROOT_INO;
-    bool parent_is_new = false;
+// Walk (and with -p make) the parents of the last component.
+Result<ParentDir> walk_parents(Filesystem& fs, const CreateRequest& req, const std::vector<std::string>& comps,
+                               bool dry_run, CreateOutcome& out) {
+    ParentDir parent;
     for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
         const std::string here = join_path(comps, i + 1);
         ext2_ino_t next = 0;
-        errcode_t err = parent_is_new ? EXT2_ET_FILE_NOT_FOUND
-                                      : ext2fs_lookup(fs.raw(), parent, comps[i].c_str(),
+        errcode_t err = parent.is_new ? EXT2_ET_FILE_NOT_FOUND
+                                      : ext2fs_lookup(fs.raw(), parent.ino, comps[i].c_str(),
                                                       static_cast<int>(comps[i].size()), nullptr, &next);
         if (err == EXT2_ET_FILE_NOT_FOUND) {
             if (!req.parents)
-                return unexpected(fs.error(ExitCode::operational,
-                                                "no such directory (-p makes missing parents)", here));
-            E4I_TRY(check_dir_fits(here));
+                return unexpected(fs.error(ExitCode::operational, "no such directory (-p makes missing parents)", here));
+            E4I_TRY(check_dir_fits(fs, out, here));
             out.parents_made.push_back(here);
             if (dry_run) {
-                parent_is_new = true;
+                parent.is_new = true;
                 continue;
             }
-            next = E4I_TRY(make_directory(fs, parent, comps[i], here));
-            E4I_TRY(apply_attrs(fs, next, NodeKind::directory, NodeAttrs{std::nullopt, req.attrs.uid, req.attrs.gid,
-                                                                          req.attrs.mtime},
-                                here));
+            next = E4I_TRY(make_directory(fs, parent.ino, comps[i], here));
+            E4I_TRY(apply_attrs(fs, next, NodeKind::directory,
+                                NodeAttrs{std::nullopt, req.attrs.uid, req.attrs.gid, req.attrs.mtime}, here));
         } else if (err) {
             return unexpected(fs.error(err, "looking up", here));
         } else {
@@ -414,41 +433,61 @@ Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool
             if (!LINUX_S_ISDIR(inode.i_mode))
                 return unexpected(fs.error(ExitCode::operational, "not a directory", here));
         }
-        parent = next;
+        parent.ino = next;
     }
-    const std::string& name = comps.back();
-    if (!parent_is_new) {
-        ext2_ino_t existing = 0;
-        errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr,
-                                      &existing);
-        if (!err)
-            return unexpected(fs.error(ExitCode::operational, "file exists", req.path));
-        if (err != EXT2_ET_FILE_NOT_FOUND)
-            return unexpected(fs.error(err, "looking up", req.path));
-    }
-    if (dry_run)
-        return out;
+    return parent;
+}
 
+// NAME is not yet in the directory PARENT.
+Result<void> check_name_free(const Filesystem& fs, ext2_ino_t parent, const std::string& name,
+                             const std::string& path) {
+    ext2_ino_t existing = 0;
+    errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr, &existing);
+    if (!err)
+        return unexpected(fs.error(ExitCode::operational, "file exists", path));
+    if (err != EXT2_ET_FILE_NOT_FOUND)
+        return unexpected(fs.error(err, "looking up", path));
+    return {};
+}
+
+// Write the node NAME in PARENT as planned in OUT; its inode number.
+Result<ext2_ino_t> write_node(Filesystem& fs, ext2_ino_t parent, const std::string& name, const CreateRequest& req,
+                              const CreateOutcome& out) {
+    ext2_ino_t ino = 0;
     switch (req.kind) {
     case NodeKind::regular:
-        out.ino = E4I_TRY(create_regular(fs, parent, name, req, out.storage == Storage::inline_data));
-        break;
+        return create_regular(fs, parent, name, req, out.storage == Storage::inline_data);
     case NodeKind::directory:
-        out.ino = E4I_TRY(make_directory(fs, parent, name, req.path));
-        E4I_TRY(apply_attrs(fs, out.ino, req.kind, req.attrs, req.path));
+        ino = E4I_TRY(make_directory(fs, parent, name, req.path));
         break;
     case NodeKind::symlink: {
         E4I_TRY(retry_on_full_dir(fs, parent, req.path, "creating symlink", [&] {
             return ext2fs_symlink(fs.raw(), parent, 0, name.c_str(), req.target.c_str());
         }));
-        errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr,
-                                      &out.ino);
+        errcode_t err = ext2fs_lookup(fs.raw(), parent, name.c_str(), static_cast<int>(name.size()), nullptr, &ino);
         if (err)
             return unexpected(fs.error(err, "looking up", req.path));
-        E4I_TRY(apply_attrs(fs, out.ino, req.kind, req.attrs, req.path));
         break;
     }
     }
+    E4I_TRY(apply_attrs(fs, ino, req.kind, req.attrs, req.path));
+    return ino;
+}
+
+}  // namespace
+
+Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool dry_run) {
+    CreateOutcome out;
+    const auto comps = path_components(req.path);
+    E4I_TRY(check_request(fs, req, comps));
+    E4I_TRY(plan_storage(fs, req, out));
+    const ParentDir parent = E4I_TRY(walk_parents(fs, req, comps, dry_run, out));
+    const std::string& name = comps.back();
+    if (!parent.is_new)
+        E4I_TRY(check_name_free(fs, parent.ino, name, req.path));
+    if (dry_run)
+        return out;
+    out.ino = E4I_TRY(write_node(fs, parent.ino, name, req, out));
     // Report what is on disk now, not what was planned.
     const auto raw = E4I_TRY(fs.read_raw_inode(out.ino));
     out.storage = parse_inline_layout(raw, fs.has_inline_data()).storage;

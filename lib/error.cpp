@@ -60,11 +60,9 @@ Error errno_error(int err, std::string op, std::string object, std::string image
 }
 
 Error plain_error(ExitCode exit, std::string reason, std::string object, std::string image) {
-    Error e;
+    Error e = ext2_error(0, {}, std::move(object), std::move(image));
     e.exit = exit;
     e.reason = std::move(reason);
-    e.object = std::move(object);
-    e.image = std::move(image);
     return e;
 }
 

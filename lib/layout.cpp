@@ -56,8 +56,104 @@ void add_issue(InlineLayout& l, LayoutProblem p, std::string detail) {
     l.issues.push_back({p, std::move(detail)});
 }
 
-// Walk the in-inode xattr entry table, recording every entry and every way the
-// table is malformed. Bounded by the inode size: every step advances >= 16.
+// The entry table from FIRST up to its end word (or the first way it is
+// malformed): every entry, with its name. Bounded by the inode size: every
+// step advances >= 16. True when the end word was found.
+bool parse_xattr_entries(std::span<const std::uint8_t> raw, std::size_t first, InlineLayout& l, std::size_t& off) {
+    const std::size_t end = raw.size();
+    for (off = first;;) {
+        if (off + 4 > end) {
+            add_issue(l, LayoutProblem::xattr_unterminated,
+                      fmt::format("entry table reaches offset {} without an end marker", off));
+            return false;
+        }
+        if (le32(raw, off) == 0)
+            return true;
+        if (off + od::xattr_entry_fixed_size > end) {
+            add_issue(l, LayoutProblem::xattr_entry_out_of_bounds,
+                      fmt::format("entry at offset {} needs 16 bytes, inode ends at {}", off, end));
+            return false;
+        }
+        XattrEntry e;
+        const std::uint8_t name_len = raw[off];
+        e.name_index = raw[off + 1];
+        e.value_offs = le16(raw, off + 2);
+        e.value_inum = le32(raw, off + 4);
+        e.value_size = le32(raw, off + 8);
+        e.hash = le32(raw, off + 12);
+        e.entry_offset = off;
+        const std::size_t entry_len = od::xattr_entry_len(name_len);
+        if (off + entry_len > end) {
+            add_issue(l, LayoutProblem::xattr_entry_out_of_bounds,
+                      fmt::format("entry at offset {} with name_len {} ends at {}, inode ends at {}", off,
+                                  name_len, off + entry_len, end));
+            return false;
+        }
+        e.name.assign(reinterpret_cast<const char*>(raw.data() + off + od::xattr_entry_fixed_size), name_len);
+        l.xattrs.push_back(std::move(e));
+        off += entry_len;
+    }
+}
+
+// Values: e_value_offs counts from the first entry; a value must lie after
+// the entry table's end (TABLE_END) and inside the inode (END).
+void check_xattr_values(std::size_t first, std::size_t table_end, std::size_t end, InlineLayout& l) {
+    for (auto& e : l.xattrs) {
+        if (e.value_inum != 0) {
+            add_issue(l, LayoutProblem::xattr_value_inum,
+                      fmt::format("{} at offset {} has e_value_inum {}", printable(e.full_name()), e.entry_offset, e.value_inum));
+            continue;
+        }
+        if (e.value_size == 0)
+            continue;
+        const std::size_t vstart = first + e.value_offs;
+        const std::size_t vend = vstart + e.value_size;
+        if (vstart < table_end || vend > end) {
+            add_issue(l, LayoutProblem::xattr_value_out_of_bounds,
+                      fmt::format("{} value at offset {} size {} is outside [{}, {})", printable(e.full_name()), vstart,
+                                  e.value_size, table_end, end));
+            continue;
+        }
+        e.value_offset = vstart;
+        e.value_in_bounds = true;
+    }
+}
+
+// Every pair of in-bounds values that share a byte.
+void check_xattr_overlaps(InlineLayout& l) {
+    for (std::size_t i = 0; i < l.xattrs.size(); ++i) {
+        const auto& a = l.xattrs[i];
+        if (!a.value_in_bounds)
+            continue;
+        for (std::size_t j = i + 1; j < l.xattrs.size(); ++j) {
+            const auto& b = l.xattrs[j];
+            if (!b.value_in_bounds)
+                continue;
+            if (a.value_offset < b.value_offset + b.value_size && b.value_offset < a.value_offset + a.value_size)
+                add_issue(l, LayoutProblem::xattr_overlap,
+                          fmt::format("{} value [{}, {}) overlaps {} value [{}, {})", printable(a.full_name()), a.value_offset,
+                                      a.value_offset + a.value_size, printable(b.full_name()), b.value_offset,
+                                      b.value_offset + b.value_size));
+        }
+    }
+}
+
+// The first system.data entry; a second one is a problem.
+void find_system_data(InlineLayout& l) {
+    for (std::size_t i = 0; i < l.xattrs.size(); ++i) {
+        if (!l.xattrs[i].is_system_data())
+            continue;
+        if (l.system_data) {
+            add_issue(l, LayoutProblem::system_data_duplicate,
+                      fmt::format("second system.data entry at offset {}", l.xattrs[i].entry_offset));
+            continue;
+        }
+        l.system_data = i;
+    }
+}
+
+// Walk the in-inode xattr area: its header, the entry table, the values, the
+// free space and system.data, recording every way the area is malformed.
 void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
     const std::size_t end = raw.size();
     l.xattr_area_offset = od::good_old_inode_size + l.extra_isize;
@@ -78,99 +174,16 @@ void parse_xattrs(std::span<const std::uint8_t> raw, InlineLayout& l) {
     l.xattr_magic_ok = true;
     const std::size_t first = l.xattr_area_offset + od::xattr_ibody_header_size;
     std::size_t off = first;
-    bool terminated = false;
-    while (true) {
-        if (off + 4 > end) {
-            add_issue(l, LayoutProblem::xattr_unterminated,
-                      fmt::format("entry table reaches offset {} without an end marker", off));
-            break;
-        }
-        if (le32(raw, off) == 0) {
-            terminated = true;
-            break;
-        }
-        if (off + od::xattr_entry_fixed_size > end) {
-            add_issue(l, LayoutProblem::xattr_entry_out_of_bounds,
-                      fmt::format("entry at offset {} needs 16 bytes, inode ends at {}", off, end));
-            break;
-        }
-        XattrEntry e;
-        const std::uint8_t name_len = raw[off];
-        e.name_index = raw[off + 1];
-        e.value_offs = le16(raw, off + 2);
-        e.value_inum = le32(raw, off + 4);
-        e.value_size = le32(raw, off + 8);
-        e.hash = le32(raw, off + 12);
-        e.entry_offset = off;
-        const std::size_t entry_len = od::xattr_entry_len(name_len);
-        if (off + entry_len > end) {
-            add_issue(l, LayoutProblem::xattr_entry_out_of_bounds,
-                      fmt::format("entry at offset {} with name_len {} ends at {}, inode ends at {}", off,
-                                  name_len, off + entry_len, end));
-            break;
-        }
-        e.name.assign(reinterpret_cast<const char*>(raw.data() + off + od::xattr_entry_fixed_size), name_len);
-        l.xattrs.push_back(std::move(e));
-        off += entry_len;
-    }
+    const bool terminated = parse_xattr_entries(raw, first, l, off);
     l.xattr_entries_bytes = off - first;
-
-    // Values: e_value_offs counts from the first entry; a value must lie after
-    // the entry table's end word and inside the inode.
-    const std::size_t table_end = terminated ? off + 4 : off;
-    for (auto& e : l.xattrs) {
-        if (e.value_inum != 0) {
-            add_issue(l, LayoutProblem::xattr_value_inum,
-                      fmt::format("{} at offset {} has e_value_inum {}", printable(e.full_name()), e.entry_offset, e.value_inum));
-            continue;
-        }
-        if (e.value_size == 0)
-            continue;
-        const std::size_t vstart = first + e.value_offs;
-        const std::size_t vend = vstart + e.value_size;
-        if (vstart < table_end || vend > end) {
-            add_issue(l, LayoutProblem::xattr_value_out_of_bounds,
-                      fmt::format("{} value at offset {} size {} is outside [{}, {})", printable(e.full_name()), vstart,
-                                  e.value_size, table_end, end));
-            continue;
-        }
-        e.value_offset = vstart;
-        e.value_in_bounds = true;
-    }
-    for (std::size_t i = 0; i < l.xattrs.size(); ++i) {
-        const auto& a = l.xattrs[i];
-        if (!a.value_in_bounds)
-            continue;
-        for (std::size_t j = i + 1; j < l.xattrs.size(); ++j) {
-            const auto& b = l.xattrs[j];
-            if (!b.value_in_bounds)
-                continue;
-            if (a.value_offset < b.value_offset + b.value_size && b.value_offset < a.value_offset + a.value_size)
-                add_issue(l, LayoutProblem::xattr_overlap,
-                          fmt::format("{} value [{}, {}) overlaps {} value [{}, {})", printable(a.full_name()), a.value_offset,
-                                      a.value_offset + a.value_size, printable(b.full_name()), b.value_offset,
-                                      b.value_offset + b.value_size));
-        }
-    }
+    check_xattr_values(first, terminated ? off + 4 : off, end, l);
+    check_xattr_overlaps(l);
 
     // Free space as the kernel counts it: from the end word to the lowest value.
-    std::size_t min_offs = end - first;
-    for (const auto& e : l.xattrs)
-        if (e.value_inum == 0 && e.value_size != 0 && e.value_offs < min_offs)
-            min_offs = e.value_offs;
+    const std::size_t min_offs = lowest_xattr_value_offs(l, area);
     const std::size_t used = l.xattr_entries_bytes + 4;
     l.xattr_free = min_offs > used ? min_offs - used : 0;
-
-    for (std::size_t i = 0; i < l.xattrs.size(); ++i) {
-        if (!l.xattrs[i].is_system_data())
-            continue;
-        if (l.system_data) {
-            add_issue(l, LayoutProblem::system_data_duplicate,
-                      fmt::format("second system.data entry at offset {}", l.xattrs[i].entry_offset));
-            continue;
-        }
-        l.system_data = i;
-    }
+    find_system_data(l);
 }
 
 // One rec_len chain of an inline directory over [begin, end) of the data.
