@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -103,42 +104,34 @@ Result<void> to_inline(Filesystem& fs, const InodeRef& ref, const InlineLayout& 
 
 const char* convert_target_name(ConvertTarget t) { return t == ConvertTarget::extents ? "extents" : "inline"; }
 
-Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, ConvertTarget target, bool dry_run) {
-    ConvertOutcome out;
-    out.ref = ref;
-    const InlineLayout l = E4I_TRY(fs.layout(ref));
-    out.type = l.type;
-    out.size = l.size;
-    out.capacity = l.capacity;
-    if (l.type != FileType::regular && l.type != FileType::directory && l.type != FileType::symlink)
-        return refuse(out, "no data", fmt::format("a {} has no data to convert", file_type_name(l.type)));
-    if (!l.issues.empty())
-        return refuse(out, "corrupt", fmt::format("the inode looks corrupt ({}); run e4inline inspect",
-                                                  layout_problem_name(l.issues.front().problem)));
+namespace {
 
-    if (target == ConvertTarget::extents) {
-        if (!l.inline_flag()) {
-            if (l.storage == Storage::fast_symlink)
-                return refuse(out, "fast symlink",
-                              "a fast symlink keeps its target in i_block; there is no inline data to move");
-            out.status = ConvertStatus::already;
-            out.reason = fmt::format("not inline ({})", storage_name(l.storage));
-            return out;
-        }
-        E4I_TRY(check_free_blocks(fs, l.inline_size, ref.spec));
-        out.status = ConvertStatus::converted;
-        out.reason = fmt::format("{} bytes of inline data to {}", l.type == FileType::directory ? l.inline_size : l.size,
-                                 ext2fs_has_feature_extents(fs.raw()->super) ? "extents" : "a mapped block");
-        if (!dry_run)
-            E4I_TRY(to_extents(fs, ref, l));
-        return out;
-    }
-
-    if (l.inline_flag()) {
+// Inline data to extents (or a mapped block): nothing to do for an inode
+// that is not inline; a fast symlink has no inline data to move.
+Result<ConvertOutcome> convert_to_extents(Filesystem& fs, const InodeRef& ref, const InlineLayout& l, bool dry_run,
+                                          ConvertOutcome out) {
+    if (!l.inline_flag()) {
+        if (l.storage == Storage::fast_symlink)
+            return refuse(out, "fast symlink",
+                          "a fast symlink keeps its target in i_block; there is no inline data to move");
         out.status = ConvertStatus::already;
-        out.reason = "already inline";
+        out.reason = fmt::format("not inline ({})", storage_name(l.storage));
         return out;
     }
+    E4I_TRY(check_free_blocks(fs, l.inline_size, ref.spec));
+    out.status = ConvertStatus::converted;
+    out.reason = fmt::format("{} bytes of inline data to {}", l.type == FileType::directory ? l.inline_size : l.size,
+                             ext2fs_has_feature_extents(fs.raw()->super) ? "extents" : "a mapped block");
+    if (!dry_run)
+        E4I_TRY(to_extents(fs, ref, l));
+    return out;
+}
+
+// The refusal when the inode may never hold inline data, whatever its size:
+// the feature, its flags, no xattr area, a fast or short symlink, the root,
+// lost+found. Nothing when it may.
+std::optional<ConvertOutcome> never_inline(Filesystem& fs, const InodeRef& ref, const InlineLayout& l,
+                                           const ConvertOutcome& out) {
     if (!fs.has_inline_data())
         return refuse(out, "no inline_data feature", "the filesystem does not have the inline_data feature");
     if (l.flags & od::fl_encrypt)
@@ -162,27 +155,50 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
         return refuse(out, "root", "the root directory stays a block directory");
     if (is_lost_and_found(fs, ref.ino))
         return refuse(out, "lost+found", "lost+found must never be inline (e2fsck PR_3_LPF_INLINE_DATA)");
+    return std::nullopt;
+}
 
-    std::vector<std::uint8_t> data;
-    if (l.type == FileType::directory) {
-        const DirListing listing = E4I_TRY(list_dir(fs, ref.ino, ref.spec));
-        auto bytes = inline_dir_bytes(listing.parent, listing.entries, l.capacity);
-        if (!bytes) {
-            std::size_t need = od::i_block_size - od::inline_dir_parent_size;
-            for (const auto& e : listing.entries)
-                need += dirent_rec_len(e.name.size());
-            return refuse(out, "does not fit",
-                          fmt::format("{} entries need about {} bytes; this inode holds at most {}",
-                                      listing.entries.size(), need, l.capacity));
+// The bytes the inode would hold inline: a directory's entries packed as
+// inline_dir_bytes packs them, a file's or symlink's content. When they do
+// not fit, OUT becomes the refusal and there are none.
+Result<std::optional<std::vector<std::uint8_t>>> inline_bytes_to_write(Filesystem& fs, const InodeRef& ref, const InlineLayout& l,
+                                                        ConvertOutcome& out) {
+    if (l.type != FileType::directory) {
+        if (l.size > l.capacity) {
+            out = refuse(out, "does not fit",
+                         fmt::format("{} bytes do not fit: this inode holds at most {} bytes inline", l.size,
+                                     l.capacity));
+            return std::nullopt;
         }
-        data = std::move(*bytes);
-    } else {
-        if (l.size > l.capacity)
-            return refuse(out, "does not fit",
-                          fmt::format("{} bytes do not fit: this inode holds at most {} bytes inline", l.size,
-                                      l.capacity));
-        data = E4I_TRY(fs.read_content(ref));
+        return E4I_TRY(fs.read_content(ref));
     }
+    const DirListing listing = E4I_TRY(list_dir(fs, ref.ino, ref.spec));
+    auto bytes = inline_dir_bytes(listing.parent, listing.entries, l.capacity);
+    if (bytes)
+        return std::move(*bytes);
+    std::size_t need = od::i_block_size - od::inline_dir_parent_size;
+    for (const auto& e : listing.entries)
+        need += dirent_rec_len(e.name.size());
+    out = refuse(out, "does not fit",
+                 fmt::format("{} entries need about {} bytes; this inode holds at most {}", listing.entries.size(),
+                             need, l.capacity));
+    return std::nullopt;
+}
+
+// Blocks to inline data, when the inode may and its data fits.
+Result<ConvertOutcome> convert_to_inline(Filesystem& fs, const InodeRef& ref, const InlineLayout& l, bool dry_run,
+                                         ConvertOutcome out) {
+    if (l.inline_flag()) {
+        out.status = ConvertStatus::already;
+        out.reason = "already inline";
+        return out;
+    }
+    if (auto refused = never_inline(fs, ref, l, out))
+        return *refused;
+    const auto bytes = E4I_TRY(inline_bytes_to_write(fs, ref, l, out));
+    if (!bytes)
+        return out;
+    const std::vector<std::uint8_t>& data = *bytes;
     out.status = ConvertStatus::converted;
     // i_blocks counts an external xattr block too, which stays.
     const std::uint64_t data_blocks = l.blocks * 512 / fs.block_size() - (l.file_acl != 0 ? 1 : 0);
@@ -191,6 +207,25 @@ Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, Conver
     if (!dry_run)
         E4I_TRY(to_inline(fs, ref, l, data));
     return out;
+}
+
+}  // namespace
+
+Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, ConvertTarget target, bool dry_run) {
+    ConvertOutcome out;
+    out.ref = ref;
+    const InlineLayout l = E4I_TRY(fs.layout(ref));
+    out.type = l.type;
+    out.size = l.size;
+    out.capacity = l.capacity;
+    if (l.type != FileType::regular && l.type != FileType::directory && l.type != FileType::symlink)
+        return refuse(out, "no data", fmt::format("a {} has no data to convert", file_type_name(l.type)));
+    if (!l.issues.empty())
+        return refuse(out, "corrupt", fmt::format("the inode looks corrupt ({}); run e4inline inspect",
+                                                  layout_problem_name(l.issues.front().problem)));
+    if (target == ConvertTarget::extents)
+        return convert_to_extents(fs, ref, l, dry_run, out);
+    return convert_to_inline(fs, ref, l, dry_run, out);
 }
 
 namespace {

@@ -110,42 +110,55 @@ Error at_line(Error e, const ManifestLine& l) {
 
 }  // namespace
 
-Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& manifest, const TreeOptions& options) {
+namespace {
+
+// 1. Every line parsed (and every @SOURCE read) before anything is written.
+Result<std::vector<ManifestLine>> parse_manifest(Filesystem& fs, const std::string& manifest,
+                                                 const TreeOptions& options) {
     const auto bytes = E4I_TRY(read_source(manifest, max_manifest_bytes));
     if (bytes.size() > max_manifest_bytes)
         return unexpected(plain_error(
             ExitCode::usage, fmt::format("larger than {} MiB: not a manifest", max_manifest_bytes >> 20), manifest));
-
-    // 1. Every line parsed (and every @SOURCE read) before anything is written.
     std::vector<ManifestLine> lines;
     std::istringstream in(std::string(bytes.begin(), bytes.end()));
     std::string text;
     for (unsigned lineno = 1; std::getline(in, text); ++lineno)
         if (auto l = E4I_TRY(parse_line(fs, std::move(text), fmt::format("{}:{}", manifest, lineno), options)))
             lines.push_back(std::move(*l));
+    return lines;
+}
 
-    // 2. Every line checked against the image as it is (a dry run of each)
-    // and against the lines before it: a path made twice, or made under what
-    // an earlier line made a file or symlink, is refused here, not halfway.
-    std::map<std::string, const ManifestLine*> made;  // path -> the line that makes it (parents included)
+using MadeBy = std::map<std::string, const ManifestLine*>;  // path -> the line that makes it (parents included)
+
+// Line L against the lines before it (MADE): a path made twice, or made
+// under what an earlier line made a file or symlink, is refused.
+Result<void> check_against_earlier(const ManifestLine& l, const std::string& path, const MadeBy& made) {
+    if (auto it = made.find(path); it != made.end())
+        return unexpected(
+            at_line(plain_error(ExitCode::operational, fmt::format("file exists (made by {})", it->second->where)), l));
+    const auto comps = path_components(l.req.path);
+    std::string parent;
+    for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
+        parent += "/" + comps[i];
+        auto it = made.find(parent);
+        if (it != made.end() && it->second->req.kind != NodeKind::directory &&
+            normalized(it->second->req.path) == parent)
+            return unexpected(at_line(plain_error(ExitCode::operational, fmt::format("{} is not a directory (made by {})",
+                                                                                     parent, it->second->where)),
+                                      l));
+    }
+    return {};
+}
+
+// 2. Every line checked against the image as it is (a dry run of each) and
+// against the lines before it, so that a bad line is refused here, not
+// halfway through the writes. What each line would do.
+Result<std::vector<CreateOutcome>> plan_manifest(Filesystem& fs, const std::vector<ManifestLine>& lines) {
+    MadeBy made;
     std::vector<CreateOutcome> planned;
     for (const auto& l : lines) {
         const std::string path = normalized(l.req.path);
-        if (auto it = made.find(path); it != made.end())
-            return unexpected(at_line(
-                plain_error(ExitCode::operational, fmt::format("file exists (made by {})", it->second->where)), l));
-        const auto comps = path_components(l.req.path);
-        std::string parent;
-        for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
-            parent += "/" + comps[i];
-            auto it = made.find(parent);
-            if (it != made.end() && it->second->req.kind != NodeKind::directory &&
-                normalized(it->second->req.path) == parent)
-                return unexpected(at_line(
-                    plain_error(ExitCode::operational, fmt::format("{} is not a directory (made by {})", parent,
-                                                             it->second->where)),
-                    l));
-        }
+        E4I_TRY(check_against_earlier(l, path, made));
         auto out = create_node(fs, l.req, true);
         if (!out)
             return unexpected(at_line(out.error(), l));
@@ -154,46 +167,59 @@ Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& mani
         made.try_emplace(path, &l);
         planned.push_back(std::move(*out));
     }
+    return planned;
+}
 
-    // 3. The writes.
+// What the request REQ made (OUT) into SUMMARY. A dry run makes no parents,
+// so later lines name them again: DIRS_COUNTED counts each directory once.
+void count_made(const CreateRequest& req, const CreateOutcome& out, std::set<std::string>& dirs_counted,
+                TreeSummary& summary) {
+    const bool is_inline = out.storage == Storage::inline_data;
+    switch (req.kind) {
+    case NodeKind::regular:
+        ++summary.files;
+        summary.files_inline += is_inline;
+        summary.bytes += req.data.size();
+        break;
+    case NodeKind::directory:
+        if (dirs_counted.insert(normalized(req.path)).second) {
+            ++summary.dirs;
+            summary.dirs_inline += is_inline;
+        }
+        break;
+    case NodeKind::symlink:
+        ++summary.symlinks;
+        summary.symlinks_inline += is_inline;
+        summary.symlinks_fast += out.storage == Storage::fast_symlink;
+        break;
+    }
+    for (const auto& p : out.parents_made)
+        if (dirs_counted.insert(p).second) {
+            ++summary.dirs;
+            ++summary.dirs_inline;
+        }
+}
+
+}  // namespace
+
+Result<TreeSummary> create_from_manifest(Filesystem& fs, const std::string& manifest, const TreeOptions& options) {
+    const std::vector<ManifestLine> lines = E4I_TRY(parse_manifest(fs, manifest, options));
+    const std::vector<CreateOutcome> planned = E4I_TRY(plan_manifest(fs, lines));
+
+    // 3. The writes (in a dry run, the plan).
     TreeSummary summary;
     std::set<std::string> dirs_counted;
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        const auto& req = lines[i].req;
         CreateOutcome out;
         if (options.dry_run) {
             out = planned[i];
         } else {
-            auto done = create_node(fs, req, false);
+            auto done = create_node(fs, lines[i].req, false);
             if (!done)
                 return unexpected(at_line(done.error(), lines[i]));
             out = std::move(*done);
         }
-        const bool is_inline = out.storage == Storage::inline_data;
-        switch (req.kind) {
-        case NodeKind::regular:
-            ++summary.files;
-            summary.files_inline += is_inline;
-            summary.bytes += req.data.size();
-            break;
-        case NodeKind::directory:
-            if (dirs_counted.insert(normalized(req.path)).second) {
-                ++summary.dirs;
-                summary.dirs_inline += is_inline;
-            }
-            break;
-        case NodeKind::symlink:
-            ++summary.symlinks;
-            summary.symlinks_inline += is_inline;
-            summary.symlinks_fast += out.storage == Storage::fast_symlink;
-            break;
-        }
-        // A dry run makes no parents, so later lines name them again: count each once.
-        for (const auto& p : out.parents_made)
-            if (dirs_counted.insert(p).second) {
-                ++summary.dirs;
-                ++summary.dirs_inline;
-            }
+        count_made(lines[i].req, out, dirs_counted, summary);
     }
     return summary;
 }

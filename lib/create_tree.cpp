@@ -106,97 +106,6 @@ private:
         return data;
     }
 
-    // Create every child of SRC under image directory DIR; the entries to link
-    // are returned, not linked.
-    Result<void> copy_children(const std::string& src, ext2_ino_t dir, std::vector<Entry>& entries,
-                               std::uint16_t& subdirs) {
-        UniqueDir d(opendir(src.c_str()));
-        if (!d)
-            return unexpected(source_error(errno, "opening directory", src));
-        std::vector<std::string> names;
-        errno = 0;
-        while (const dirent* de = readdir(d.get())) {
-            const std::string_view n = de->d_name;
-            if (n == "." || n == "..")
-                continue;
-            if (n.size() > EXT2_NAME_LEN)
-                return unexpected(fs_.error(ExitCode::operational, "file name longer than 255 bytes",
-                                                 src + "/" + std::string(n)));
-            names.emplace_back(n);
-        }
-        std::sort(names.begin(), names.end());
-        for (const auto& name : names) {
-            const std::string path = src + "/" + name;
-            struct stat st {};
-            if (lstat(path.c_str(), &st) != 0)
-                return unexpected(source_error(errno, "reading", path));
-            // Hard links, as mke2fs -d keeps them: for every type but
-            // directories and symlinks.
-            const auto special = special_kind(st.st_mode);
-            if ((S_ISREG(st.st_mode) || special) && st.st_nlink > 1) {
-                auto it = seen_.find({st.st_dev, st.st_ino});
-                if (it != seen_.end()) {
-                    entries.push_back({name, it->second, special ? special->file_type : EXT2_FT_REG_FILE});
-                    ++extra_links_[it->second];
-                    ++summary.hardlinks;
-                    continue;
-                }
-            }
-            if (S_ISREG(st.st_mode)) {
-                const auto data = E4I_TRY(read_file(path));
-                const bool fits = fs_.has_inline_data() && data.size() <= capacity_;
-                const ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFREG, false, path));
-                if (!options_.dry_run)
-                    E4I_TRY(write_new_file(fs_, ino, static_cast<std::uint16_t>(st.st_mode & 07777), attrs_of(st),
-                                           data, fits, path));
-                entries.push_back({name, ino, EXT2_FT_REG_FILE});
-                if (st.st_nlink > 1)
-                    seen_[{st.st_dev, st.st_ino}] = ino;
-                ++summary.files;
-                summary.files_inline += fits;
-                summary.bytes += data.size();
-            } else if (S_ISDIR(st.st_mode)) {
-                const ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFDIR, true, path));
-                E4I_TRY(build_dir(path, dir, ino, st));
-                entries.push_back({name, ino, EXT2_FT_DIR});
-                ++subdirs;
-            } else if (S_ISLNK(st.st_mode)) {
-                std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
-                const ssize_t n = readlink(path.c_str(), target.data(), target.size());
-                if (n < 0)
-                    return unexpected(source_error(errno, "reading symlink", path));
-                target.resize(static_cast<std::size_t>(n));
-                ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFLNK, false, path));
-                if (!options_.dry_run) {
-                    // ext2fs_symlink with a given inode and no name does the
-                    // accounting itself: undo ours first.
-                    ext2fs_inode_alloc_stats2(fs_.raw(), ino, -1, 0);
-                    errcode_t err = ext2fs_symlink(fs_.raw(), dir, ino, nullptr, target.c_str());
-                    if (err)
-                        return unexpected(fs_.error(err, "creating symlink", path));
-                    E4I_TRY(set_attrs(ino, st, path));
-                }
-                entries.push_back({name, ino, EXT2_FT_SYMLINK});
-                ++summary.symlinks;
-                if (is_fast_symlink_target(target.size()))
-                    ++summary.symlinks_fast;
-                else if (fs_.has_inline_data() && target.size() <= capacity_)
-                    ++summary.symlinks_inline;
-            } else if (special) {
-                const ext2_ino_t ino = E4I_TRY(allocate(dir, special->mode, false, path));
-                if (!options_.dry_run)
-                    E4I_TRY(write_special(ino, special->mode, st, path));
-                entries.push_back({name, ino, special->file_type});
-                if (st.st_nlink > 1)
-                    seen_[{st.st_dev, st.st_ino}] = ino;
-                ++summary.specials;
-            } else {
-                ++summary.skipped;
-            }
-        }
-        return {};
-    }
-
     struct SpecialKind {
         std::uint16_t mode;  // LINUX_S_IF*
         int file_type;       // EXT2_FT_*
@@ -212,6 +121,126 @@ private:
         if (S_ISSOCK(mode))
             return SpecialKind{LINUX_S_IFSOCK, EXT2_FT_SOCK};
         return std::nullopt;
+    }
+
+    // The names in the source directory SRC, sorted (the image's order does
+    // not depend on readdir's); "." and ".." left out.
+    Result<std::vector<std::string>> sorted_names(const std::string& src) {
+        UniqueDir d(opendir(src.c_str()));
+        if (!d)
+            return unexpected(source_error(errno, "opening directory", src));
+        std::vector<std::string> names;
+        errno = 0;
+        while (const dirent* de = readdir(d.get())) {
+            const std::string_view n = de->d_name;
+            if (n == "." || n == "..")
+                continue;
+            if (n.size() > EXT2_NAME_LEN)
+                return unexpected(fs_.error(ExitCode::operational, "file name longer than 255 bytes",
+                                                 src + "/" + std::string(n)));
+            names.emplace_back(n);
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
+    // Hard links, as mke2fs -d keeps them: for every type but directories and
+    // symlinks. True when ST is an inode already copied: NAME is one more link.
+    bool link_seen(const std::string& name, const struct stat& st, std::vector<Entry>& entries) {
+        const auto special = special_kind(st.st_mode);
+        if (!(S_ISREG(st.st_mode) || special) || st.st_nlink <= 1)
+            return false;
+        auto it = seen_.find({st.st_dev, st.st_ino});
+        if (it == seen_.end())
+            return false;
+        entries.push_back({name, it->second, special ? special->file_type : EXT2_FT_REG_FILE});
+        ++extra_links_[it->second];
+        ++summary.hardlinks;
+        return true;
+    }
+
+    // A regular file, inline when it fits a new inode.
+    Result<Entry> copy_regular(ext2_ino_t dir, const std::string& name, const std::string& path,
+                               const struct stat& st) {
+        const auto data = E4I_TRY(read_file(path));
+        const bool fits = fs_.has_inline_data() && data.size() <= capacity_;
+        const ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFREG, false, path));
+        if (!options_.dry_run)
+            E4I_TRY(write_new_file(fs_, ino, static_cast<std::uint16_t>(st.st_mode & 07777), attrs_of(st), data, fits,
+                                   path));
+        if (st.st_nlink > 1)
+            seen_[{st.st_dev, st.st_ino}] = ino;
+        ++summary.files;
+        summary.files_inline += fits;
+        summary.bytes += data.size();
+        return Entry{name, ino, EXT2_FT_REG_FILE};
+    }
+
+    // A symlink: fast under 60 bytes, else inline when it fits, else a block.
+    Result<Entry> copy_symlink(ext2_ino_t dir, const std::string& name, const std::string& path,
+                               const struct stat& st) {
+        std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+        const ssize_t n = readlink(path.c_str(), target.data(), target.size());
+        if (n < 0)
+            return unexpected(source_error(errno, "reading symlink", path));
+        target.resize(static_cast<std::size_t>(n));
+        ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFLNK, false, path));
+        if (!options_.dry_run) {
+            // ext2fs_symlink with a given inode and no name does the
+            // accounting itself: undo ours first.
+            ext2fs_inode_alloc_stats2(fs_.raw(), ino, -1, 0);
+            errcode_t err = ext2fs_symlink(fs_.raw(), dir, ino, nullptr, target.c_str());
+            if (err)
+                return unexpected(fs_.error(err, "creating symlink", path));
+            E4I_TRY(set_attrs(ino, st, path));
+        }
+        ++summary.symlinks;
+        if (is_fast_symlink_target(target.size()))
+            ++summary.symlinks_fast;
+        else if (fs_.has_inline_data() && target.size() <= capacity_)
+            ++summary.symlinks_inline;
+        return Entry{name, ino, EXT2_FT_SYMLINK};
+    }
+
+    // A device, fifo or socket.
+    Result<Entry> copy_special(ext2_ino_t dir, const std::string& name, const std::string& path,
+                               const struct stat& st, const SpecialKind& special) {
+        const ext2_ino_t ino = E4I_TRY(allocate(dir, special.mode, false, path));
+        if (!options_.dry_run)
+            E4I_TRY(write_special(ino, special.mode, st, path));
+        if (st.st_nlink > 1)
+            seen_[{st.st_dev, st.st_ino}] = ino;
+        ++summary.specials;
+        return Entry{name, ino, special.file_type};
+    }
+
+    // Create every child of SRC under image directory DIR; the entries to link
+    // are returned, not linked.
+    Result<void> copy_children(const std::string& src, ext2_ino_t dir, std::vector<Entry>& entries,
+                               std::uint16_t& subdirs) {
+        for (const auto& name : E4I_TRY(sorted_names(src))) {
+            const std::string path = src + "/" + name;
+            struct stat st {};
+            if (lstat(path.c_str(), &st) != 0)
+                return unexpected(source_error(errno, "reading", path));
+            if (link_seen(name, st, entries))
+                continue;
+            if (S_ISREG(st.st_mode)) {
+                entries.push_back(E4I_TRY(copy_regular(dir, name, path, st)));
+            } else if (S_ISDIR(st.st_mode)) {
+                const ext2_ino_t ino = E4I_TRY(allocate(dir, LINUX_S_IFDIR, true, path));
+                E4I_TRY(build_dir(path, dir, ino, st));
+                entries.push_back({name, ino, EXT2_FT_DIR});
+                ++subdirs;
+            } else if (S_ISLNK(st.st_mode)) {
+                entries.push_back(E4I_TRY(copy_symlink(dir, name, path, st)));
+            } else if (const auto special = special_kind(st.st_mode)) {
+                entries.push_back(E4I_TRY(copy_special(dir, name, path, st, *special)));
+            } else {
+                ++summary.skipped;
+            }
+        }
+        return {};
     }
 
     // A special inode: mode, owner and times as for a file, no data blocks and

@@ -110,69 +110,58 @@ Result<std::string> check_undo_path(const std::string& path, const struct stat& 
     return target;
 }
 
-Result<void> write_undo_file(const std::string& path, const std::vector<SavedRange>& saved,
-                             const std::vector<std::uint8_t>& final_super, std::uint64_t fs_offset,
-                             const std::string& image,
-                             const std::function<Result<void>()>& step) {
-    // Split the saved ranges into keys no longer than e2undo accepts.
-    struct Key {
-        std::uint64_t offset;
-        const std::uint8_t* data;
-        std::size_t size;
-    };
-    std::vector<Key> keys;
+namespace {
+
+// One key of the undo file: a run of original bytes at an image offset.
+struct UndoKey {
+    std::uint64_t offset;
+    const std::uint8_t* data;
+    std::size_t size;
+};
+
+// Split the saved ranges into keys no longer than e2undo accepts.
+std::vector<UndoKey> undo_keys(const std::vector<SavedRange>& saved) {
+    std::vector<UndoKey> keys;
     for (const auto& r : saved)
         for (std::size_t at = 0; at < r.original.size(); at += max_key_bytes)
             keys.push_back({r.offset + at, r.original.data() + at, std::min(max_key_bytes, r.original.size() - at)});
+    return keys;
+}
 
-    std::string tmp_name = path + ".XXXXXX";
-    UniqueFd tmp{mkostemp(tmp_name.data(), O_CLOEXEC)};
-    if (!tmp)
-        return unexpected(errno_error(errno, "creating undo file", path, image));
-    auto fail = [&](int err, const char* op) -> Result<void> {
-        unlink(tmp_name.c_str());
-        return unexpected(errno_error(err, op, path, image));
-    };
-
-    // Block 1: the superblock copy; key blocks and data from block 2 on.
+// Block 1: the superblock copy, with its magic inverted so that nothing takes
+// the undo file for a filesystem; SB_CRC the checksum of the copy before that.
+std::vector<std::uint8_t> undo_super_block(const std::vector<std::uint8_t>& final_super, std::uint32_t& sb_crc) {
     std::vector<std::uint8_t> sb(undo_unit, 0);
     std::memcpy(sb.data(), final_super.data(), std::min(final_super.size(), undo_unit));
-    const std::uint32_t sb_crc = crc32c(sb.data(), undo_unit);
+    sb_crc = crc32c(sb.data(), undo_unit);
     sb[sb_magic_offset] ^= 0xff;
     sb[sb_magic_offset + 1] ^= 0xff;
-    if (auto r = step(); !r) {
-        unlink(tmp_name.c_str());
-        return r;
+    return sb;
+}
+
+// One key block for the N keys from FIRST, followed by their data, each
+// padded to the unit.
+std::vector<std::uint8_t> undo_key_group(const std::vector<UndoKey>& keys, std::size_t first, std::size_t n) {
+    std::vector<std::uint8_t> group(undo_unit, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const UndoKey& k = keys[first + i];
+        std::uint8_t* kp = group.data() + key_size * (i + 1);
+        put_le(kp, k.offset / undo_unit, 8);
+        put_le(kp + 8, crc32c(k.data, k.size), 4);
+        put_le(kp + 12, k.size, 4);
+        group.insert(group.end(), k.data, k.data + k.size);
+        group.resize((group.size() + undo_unit - 1) / undo_unit * undo_unit, 0);
     }
-    if (!write_all(tmp.get(), sb.data(), sb.size(), undo_unit))
-        return fail(errno, "writing undo file");
-    std::uint64_t block = 2;
-    for (std::size_t first = 0; first < keys.size(); first += keys_per_block) {
-        const std::size_t n = std::min(keys_per_block, keys.size() - first);
-        std::vector<std::uint8_t> group(undo_unit, 0);
-        for (std::size_t i = 0; i < n; ++i) {
-            const Key& k = keys[first + i];
-            std::uint8_t* kp = group.data() + key_size * (i + 1);
-            put_le(kp, k.offset / undo_unit, 8);
-            put_le(kp + 8, crc32c(k.data, k.size), 4);
-            put_le(kp + 12, k.size, 4);
-            group.insert(group.end(), k.data, k.data + k.size);
-            group.resize((group.size() + undo_unit - 1) / undo_unit * undo_unit, 0);
-        }
-        put_le(group.data(), key_block_magic, 4);
-        put_le(group.data() + 4, crc32c(group.data(), undo_unit), 4);
-        if (auto r = step(); !r) {
-            unlink(tmp_name.c_str());
-            return r;
-        }
-        if (!write_all(tmp.get(), group.data(), group.size(), static_cast<off_t>(block * undo_unit)))
-            return fail(errno, "writing undo file");
-        block += group.size() / undo_unit;
-    }
-    // The header last: until it is in place the file is no undo file at all.
+    put_le(group.data(), key_block_magic, 4);
+    put_le(group.data() + 4, crc32c(group.data(), undo_unit), 4);
+    return group;
+}
+
+// The header block: NUM_KEYS keys from block 2, the superblock in block 1.
+std::vector<std::uint8_t> undo_header(std::size_t num_keys, std::uint32_t sb_crc, std::uint64_t fs_offset) {
     std::vector<std::uint8_t> hdr(undo_unit, 0);
     std::memcpy(hdr.data(), undo_magic, sizeof undo_magic);
-    put_le(hdr.data() + hdr_num_keys, keys.size(), 8);
+    put_le(hdr.data() + hdr_num_keys, num_keys, 8);
     put_le(hdr.data() + hdr_super_offset, 1, 8);
     put_le(hdr.data() + hdr_key_offset, 2, 8);
     put_le(hdr.data() + hdr_block_size, undo_unit, 4);
@@ -184,12 +173,52 @@ Result<void> write_undo_file(const std::string& path, const std::vector<SavedRan
         put_le(hdr.data() + hdr_fs_offset, fs_offset, 8);
     }
     put_le(hdr.data() + hdr_crc, crc32c(hdr.data(), hdr_size - 4), 4);
+    return hdr;
+}
+
+}  // namespace
+
+Result<void> write_undo_file(const std::string& path, const std::vector<SavedRange>& saved,
+                             const std::vector<std::uint8_t>& final_super, std::uint64_t fs_offset,
+                             const std::string& image,
+                             const std::function<Result<void>()>& step) {
+    const std::vector<UndoKey> keys = undo_keys(saved);
+    std::string tmp_name = path + ".XXXXXX";
+    UniqueFd tmp{mkostemp(tmp_name.data(), O_CLOEXEC)};
+    if (!tmp)
+        return unexpected(errno_error(errno, "creating undo file", path, image));
+    auto fail = [&](int err, const char* op) -> Result<void> {
+        unlink(tmp_name.c_str());
+        return unexpected(errno_error(err, op, path, image));
+    };
+    // A failing step (the tests' fault injection) leaves no temporary behind.
+    auto take_step = [&]() -> Result<void> {
+        auto r = step();
+        if (!r)
+            unlink(tmp_name.c_str());
+        return r;
+    };
+
+    // Block 1: the superblock copy; key blocks and data from block 2 on.
+    std::uint32_t sb_crc = 0;
+    const std::vector<std::uint8_t> sb = undo_super_block(final_super, sb_crc);
+    E4I_TRY(take_step());
+    if (!write_all(tmp.get(), sb.data(), sb.size(), undo_unit))
+        return fail(errno, "writing undo file");
+    std::uint64_t block = 2;
+    for (std::size_t first = 0; first < keys.size(); first += keys_per_block) {
+        const std::vector<std::uint8_t> group =
+            undo_key_group(keys, first, std::min(keys_per_block, keys.size() - first));
+        E4I_TRY(take_step());
+        if (!write_all(tmp.get(), group.data(), group.size(), static_cast<off_t>(block * undo_unit)))
+            return fail(errno, "writing undo file");
+        block += group.size() / undo_unit;
+    }
+    // The header last: until it is in place the file is no undo file at all.
+    const std::vector<std::uint8_t> hdr = undo_header(keys.size(), sb_crc, fs_offset);
     if (fsync(tmp.get()) != 0)
         return fail(errno, "syncing undo file");
-    if (auto r = step(); !r) {
-        unlink(tmp_name.c_str());
-        return r;
-    }
+    E4I_TRY(take_step());
     if (!write_all(tmp.get(), hdr.data(), hdr.size(), 0))
         return fail(errno, "writing undo file");
     if (fsync(tmp.get()) != 0)

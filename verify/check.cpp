@@ -176,6 +176,93 @@ bool inode_needs_check(std::span<const std::uint8_t> raw) {
     return header + od::xattr_ibody_header_size <= raw.size() && le32(raw, header) != 0;
 }
 
+namespace {
+
+// An inline inode where inline data cannot be: without the feature, beside
+// EXT4_EXTENTS_FL, on a device, fifo or socket.
+void check_inline_flag_allowed(const InodeContext& ctx, std::uint32_t ino, const InlineLayout& l,
+                               std::vector<Finding>& out) {
+    if (!ctx.fs_has_inline_data)
+        out.push_back(make(FC::flag_without_feature, ino,
+                           fmt::format("flags 0x{:08x}, superblock lacks inline_data", l.flags),
+                           {{"flags", l.flags}}));
+    if (l.extents_flag())
+        out.push_back(make(FC::inline_and_extents, ino, fmt::format("flags 0x{:08x}", l.flags),
+                           {{"flags", l.flags}}));
+    if (is_special(l.type))
+        out.push_back(make(FC::inline_on_special, ino,
+                           fmt::format("a {} (mode 0{:o}) with flags 0x{:08x}", file_type_name(l.type), l.mode,
+                                       l.flags),
+                           {{"mode", l.mode}, {"flags", l.flags}}));
+}
+
+// An inline inode's system.data SD belongs in the inode body: missing, or in
+// the xattr block (when the area could be read at all).
+void check_system_data_place(const InodeContext& ctx, std::uint32_t ino, const InlineLayout& l, const XattrEntry* sd,
+                             std::vector<Finding>& out) {
+    if (sd || xattr_area_unreadable(l))
+        return;
+    if (l.file_acl != 0 && ctx.block_has_system_data && ctx.block_has_system_data(l.file_acl))
+        out.push_back(make(FC::system_data_outside_body, ino,
+                           fmt::format("system.data is in xattr block {}, not in the inode", l.file_acl),
+                           {{"file_acl", l.file_acl}}));
+    else
+        out.push_back(make(FC::system_data_missing, ino, "no system.data entry in the inode body",
+                           {{"xattr_entries", l.xattrs.size()}}));
+}
+
+// An inline inode's xattr block (i_file_acl) and i_blocks.
+void check_xattr_block(const InodeContext& ctx, std::uint32_t ino, const InlineLayout& l, std::vector<Finding>& out) {
+    // The kernel refuses such an inode in ext4_iget ("bad extended
+    // attribute block"); e2fsck clears i_file_acl in pass 2 when it is
+    // out of range (process_bad_inode), in pass 1 when the block has no
+    // xattr magic (check_ext_attr).
+    if (l.file_acl != 0 && ctx.blocks_count != 0 &&
+        (l.file_acl < ctx.first_data_block || l.file_acl >= ctx.blocks_count))
+        out.push_back(make(FC::xattr_block_out_of_range, ino,
+                           fmt::format("i_file_acl {} is outside blocks [{}, {})", l.file_acl,
+                                       ctx.first_data_block, ctx.blocks_count),
+                           {{"file_acl", l.file_acl}, {"blocks_count", ctx.blocks_count}}));
+    else if (l.file_acl != 0 && ctx.xattr_block_valid && !ctx.xattr_block_valid(l.file_acl))
+        out.push_back(make(FC::xattr_block_bad, ino,
+                           fmt::format("block {} (i_file_acl) has no xattr block header", l.file_acl),
+                           {{"file_acl", l.file_acl}}));
+    if (l.blocks != 0 && l.file_acl == 0)
+        out.push_back(make(FC::blocks_without_xattr_block, ino,
+                           fmt::format("i_blocks {} with no xattr block", l.blocks), {{"i_blocks", l.blocks}}));
+}
+
+// i_size against the inline size and the capacity, once system.data SD was read.
+void check_inline_sizes(std::uint32_t ino, const InlineLayout& l, const XattrEntry* sd, std::vector<Finding>& out) {
+    // The sizes mean something only when the system.data value was read.
+    const bool value_known = sd && sd->value_inum == 0 && (sd->value_size == 0 || sd->value_in_bounds);
+    if (value_known && !is_special(l.type)) {
+        if (l.inline_size > l.capacity)
+            out.push_back(make(FC::inline_size_past_capacity, ino,
+                               fmt::format("inline size {} > capacity {}", l.inline_size, l.capacity),
+                               {{"inline_size", l.inline_size}, {"capacity", l.capacity}}));
+        if (l.type == FileType::regular && l.size > l.inline_size)
+            out.push_back(make(FC::size_past_inline, ino,
+                               fmt::format("i_size {} > inline size {}", l.size, l.inline_size),
+                               {{"i_size", l.size}, {"inline_size", l.inline_size}}));
+        if (l.type == FileType::directory) {
+            if (l.size % 4 != 0)
+                out.push_back(make(FC::dir_size_unaligned, ino, fmt::format("i_size {}", l.size),
+                                   {{"i_size", l.size}, {"inline_size", l.inline_size}}));
+            else if (l.size != l.inline_size)
+                out.push_back(make(FC::dir_size_mismatch, ino,
+                                   fmt::format("i_size {} != inline size {}", l.size, l.inline_size),
+                                   {{"i_size", l.size}, {"inline_size", l.inline_size}}));
+        }
+        if (l.type == FileType::symlink && l.size != l.inline_size)
+            out.push_back(make(FC::symlink_size_mismatch, ino,
+                               fmt::format("i_size {} != inline size {}", l.size, l.inline_size),
+                               {{"i_size", l.size}, {"inline_size", l.inline_size}}));
+    }
+}
+
+}  // namespace
+
 std::vector<Finding> check_inode(const InodeContext& ctx, std::uint32_t ino, std::span<const std::uint8_t> raw,
                                  const InlineLayout& l, bool checksum_ok) {
     std::vector<Finding> out;
@@ -199,70 +286,10 @@ std::vector<Finding> check_inode(const InodeContext& ctx, std::uint32_t ino, std
                                            sd->entry_offset, sd->value_size, l.flags),
                                {{"flags", l.flags}, {"value_size", sd->value_size}}));
     } else {
-        if (!ctx.fs_has_inline_data)
-            out.push_back(make(FC::flag_without_feature, ino,
-                               fmt::format("flags 0x{:08x}, superblock lacks inline_data", l.flags),
-                               {{"flags", l.flags}}));
-        if (l.extents_flag())
-            out.push_back(make(FC::inline_and_extents, ino, fmt::format("flags 0x{:08x}", l.flags),
-                               {{"flags", l.flags}}));
-        if (is_special(l.type))
-            out.push_back(make(FC::inline_on_special, ino,
-                               fmt::format("a {} (mode 0{:o}) with flags 0x{:08x}", file_type_name(l.type), l.mode,
-                                           l.flags),
-                               {{"mode", l.mode}, {"flags", l.flags}}));
-        if (!sd && !xattr_area_unreadable(l)) {
-            if (l.file_acl != 0 && ctx.block_has_system_data && ctx.block_has_system_data(l.file_acl))
-                out.push_back(make(FC::system_data_outside_body, ino,
-                                   fmt::format("system.data is in xattr block {}, not in the inode", l.file_acl),
-                                   {{"file_acl", l.file_acl}}));
-            else
-                out.push_back(make(FC::system_data_missing, ino, "no system.data entry in the inode body",
-                                   {{"xattr_entries", l.xattrs.size()}}));
-        }
-        // The kernel refuses such an inode in ext4_iget ("bad extended
-        // attribute block"); e2fsck clears i_file_acl in pass 2 when it is
-        // out of range (process_bad_inode), in pass 1 when the block has no
-        // xattr magic (check_ext_attr).
-        if (l.file_acl != 0 && ctx.blocks_count != 0 &&
-            (l.file_acl < ctx.first_data_block || l.file_acl >= ctx.blocks_count))
-            out.push_back(make(FC::xattr_block_out_of_range, ino,
-                               fmt::format("i_file_acl {} is outside blocks [{}, {})", l.file_acl,
-                                           ctx.first_data_block, ctx.blocks_count),
-                               {{"file_acl", l.file_acl}, {"blocks_count", ctx.blocks_count}}));
-        else if (l.file_acl != 0 && ctx.xattr_block_valid && !ctx.xattr_block_valid(l.file_acl))
-            out.push_back(make(FC::xattr_block_bad, ino,
-                               fmt::format("block {} (i_file_acl) has no xattr block header", l.file_acl),
-                               {{"file_acl", l.file_acl}}));
-        if (l.blocks != 0 && l.file_acl == 0)
-            out.push_back(make(FC::blocks_without_xattr_block, ino,
-                               fmt::format("i_blocks {} with no xattr block", l.blocks), {{"i_blocks", l.blocks}}));
-
-        // The sizes mean something only when the system.data value was read.
-        const bool value_known = sd && sd->value_inum == 0 && (sd->value_size == 0 || sd->value_in_bounds);
-        if (value_known && !is_special(l.type)) {
-            if (l.inline_size > l.capacity)
-                out.push_back(make(FC::inline_size_past_capacity, ino,
-                                   fmt::format("inline size {} > capacity {}", l.inline_size, l.capacity),
-                                   {{"inline_size", l.inline_size}, {"capacity", l.capacity}}));
-            if (l.type == FileType::regular && l.size > l.inline_size)
-                out.push_back(make(FC::size_past_inline, ino,
-                                   fmt::format("i_size {} > inline size {}", l.size, l.inline_size),
-                                   {{"i_size", l.size}, {"inline_size", l.inline_size}}));
-            if (l.type == FileType::directory) {
-                if (l.size % 4 != 0)
-                    out.push_back(make(FC::dir_size_unaligned, ino, fmt::format("i_size {}", l.size),
-                                       {{"i_size", l.size}, {"inline_size", l.inline_size}}));
-                else if (l.size != l.inline_size)
-                    out.push_back(make(FC::dir_size_mismatch, ino,
-                                       fmt::format("i_size {} != inline size {}", l.size, l.inline_size),
-                                       {{"i_size", l.size}, {"inline_size", l.inline_size}}));
-            }
-            if (l.type == FileType::symlink && l.size != l.inline_size)
-                out.push_back(make(FC::symlink_size_mismatch, ino,
-                                   fmt::format("i_size {} != inline size {}", l.size, l.inline_size),
-                                   {{"i_size", l.size}, {"inline_size", l.inline_size}}));
-        }
+        check_inline_flag_allowed(ctx, ino, l, out);
+        check_system_data_place(ctx, ino, l, sd, out);
+        check_xattr_block(ctx, ino, l, out);
+        check_inline_sizes(ino, l, sd, out);
         if (l.type == FileType::symlink && (l.flags & od::fl_index))
             out.push_back(make(FC::symlink_bad_flags, ino, fmt::format("flags 0x{:08x}", l.flags),
                                {{"flags", l.flags}}));
