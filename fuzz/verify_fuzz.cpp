@@ -74,11 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     if (fs->super->s_inodes_count <= max_inodes && fs->group_desc_count <= max_groups) {
         inspect_inodes(fs);
-        e4inline::VerifyReport report;
-        e4inline::ScanFailure failure;
-        if (e4inline::scan_inline_inodes(fs, {}, report, failure)) {
-            (void)e4inline::verify_text(report);
-            (void)e4inline::verify_json(report).dump();
+        if (const auto report = e4inline::scan_inline_inodes(fs, {})) {
+            (void)e4inline::verify_text(*report);
+            (void)e4inline::verify_json(*report).dump();
         }
     }
     ext2fs_close_free(&fs);

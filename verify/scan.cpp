@@ -23,11 +23,18 @@ struct ScanCloser {
 };
 using ScanHandle = std::unique_ptr<std::remove_pointer_t<ext2_inode_scan>, ScanCloser>;
 
-std::vector<std::uint8_t> read_inode_bytes(ext2_filsys fs, std::uint32_t ino) {
+// How an inode is named in an error: <INO>, as debugfs and e2fsck write it.
+std::string inode_name(std::uint32_t ino) {
+    return "<" + std::to_string(ino) + ">";
+}
+
+// The raw inode INO, or the libext2fs error that kept it from being read
+// (never an empty inode that would read as "no entries").
+Result<std::vector<std::uint8_t>> read_inode_bytes(ext2_filsys fs, std::uint32_t ino) {
     std::vector<std::uint8_t> raw(EXT2_INODE_SIZE(fs->super));
-    if (ext2fs_read_inode2(fs, ino, reinterpret_cast<ext2_inode*>(raw.data()), static_cast<int>(raw.size()),
-                           READ_INODE_NOCSUM))
-        raw.clear();
+    if (errcode_t err = ext2fs_read_inode2(fs, ino, reinterpret_cast<ext2_inode*>(raw.data()),
+                                           static_cast<int>(raw.size()), READ_INODE_NOCSUM))
+        return unexpected(ext2_error(err, "reading inode", inode_name(ino)));
     return raw;
 }
 
@@ -37,26 +44,26 @@ bool in_use(ext2_filsys fs, std::uint32_t ino) {
 }
 
 // One directory's entries: (inode, name, file_type). Inline directories are
-// read by our bounds-checked parser, others by libext2fs (which stops at the
-// first corrupt block with an error, that we take as "no more entries").
+// read by our bounds-checked parser, others by libext2fs; an inode or a
+// directory block that cannot be read is an error naming the directory.
 template <class F>
-void for_each_entry(ext2_filsys fs, std::uint32_t dir, F&& f) {
-    const auto raw = read_inode_bytes(fs, dir);
-    if (raw.empty())
-        return;
+Result<void> for_each_entry(ext2_filsys fs, std::uint32_t dir, F&& f) {
+    const auto raw = E4I_TRY(read_inode_bytes(fs, dir));
     const InlineLayout l = parse_inline_layout(raw, ext2fs_has_feature_inline_data(fs->super));
     if (l.type != FileType::directory)
-        return;
+        return {};
     if (l.inline_flag()) {
         for (const auto& d : l.dir_entries)
             if (d.inode != 0)
                 f(d.inode, std::string_view(d.name), d.file_type);
-        return;
+        return {};
     }
     DirListing listing;
-    list_dir(fs, dir, listing);  // an error ends the listing where it stopped
+    if (errcode_t err = list_dir(fs, dir, listing))
+        return unexpected(ext2_error(err, "reading directory", inode_name(dir)));
     for (const auto& e : listing.entries)
         f(e.ino, std::string_view(e.name), e.file_type);
+    return {};
 }
 
 // Whether an external xattr block holds a system.data entry. Bounds-checked
@@ -100,16 +107,16 @@ errcode_t group_done(ext2_filsys fs, ext2_inode_scan, dgrp_t group, void* priv) 
 
 }  // namespace
 
-std::uint32_t lookup_entry(ext2_filsys fs, std::uint32_t dir, std::string_view name) {
+Result<std::uint32_t> lookup_entry(ext2_filsys fs, std::uint32_t dir, std::string_view name) {
     std::uint32_t found = 0;
-    for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view n, int) {
+    E4I_TRY(for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view n, int) {
         if (!found && n == name)
             found = ino;
-    });
+    }));
     return found;
 }
 
-void name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
+Result<void> name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
     std::unordered_map<std::uint32_t, std::string> wanted;
     for (const auto& f : findings)
         wanted.emplace(f.ino, std::string());
@@ -126,7 +133,7 @@ void name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
         const std::uint32_t dir = queue.front().first;
         const std::string prefix = std::move(queue.front().second);
         queue.pop_front();
-        for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view name, int file_type) {
+        E4I_TRY(for_each_entry(fs, dir, [&](std::uint32_t ino, std::string_view name, int file_type) {
             if (ino > fs->super->s_inodes_count)
                 return;
             std::string path = prefix + "/" + std::string(name);
@@ -137,46 +144,76 @@ void name_inodes(ext2_filsys fs, std::vector<Finding>& findings) {
             // EXT2_FT_DIR, or unknown without the filetype feature.
             if ((file_type == 2 || file_type == 0) && visited.insert(ino).second)
                 queue.emplace_back(ino, std::move(path));
-        });
+        }));
     }
     for (auto& f : findings)
         f.path = wanted[f.ino];
+    return {};
 }
 
-bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport& report, ScanFailure& failure) {
-    report.inodes_count = fs->super->s_inodes_count;
-    if (errcode_t err = ext2fs_read_inode_bitmap(fs)) {
-        failure = {err, "reading inode bitmap", {}};
-        return false;
-    }
+namespace {
+
+// What check_inode needs to know of the filesystem beyond the inode: the
+// features, the inode bitmap, lost+found, the block range, and the external
+// xattr blocks (each read once, whatever the number of inodes naming it).
+struct ScanContext {
     InodeContext ctx;
+    std::unordered_map<std::uint64_t, bool> block_cache;
+    std::unordered_map<std::uint64_t, bool> valid_cache;
+};
+
+Result<void> fill_context(ext2_filsys fs, ScanContext& sc) {
+    InodeContext& ctx = sc.ctx;
     ctx.fs_has_inline_data = ext2fs_has_feature_inline_data(fs->super);
     ctx.metadata_csum = ext2fs_has_feature_metadata_csum(fs->super);
     ctx.inodes_count = fs->super->s_inodes_count;
     ctx.inode_in_use = [fs](std::uint32_t ino) { return in_use(fs, ino); };
-    std::unordered_map<std::uint64_t, bool> block_cache;
-    ctx.block_has_system_data = [fs, &block_cache](std::uint64_t block) {
-        auto [it, fresh] = block_cache.try_emplace(block, false);
+    ctx.block_has_system_data = [fs, &cache = sc.block_cache](std::uint64_t block) {
+        auto [it, fresh] = cache.try_emplace(block, false);
         if (fresh)
             it->second = block_has_system_data(fs, block);
         return it->second;
     };
-    ctx.lost_found_ino = lookup_entry(fs, EXT2_ROOT_INO, "lost+found");
+    ctx.lost_found_ino = E4I_TRY(lookup_entry(fs, EXT2_ROOT_INO, "lost+found"));
     ctx.first_data_block = fs->super->s_first_data_block;
     ctx.blocks_count = ext2fs_blocks_count(fs->super);
-    std::unordered_map<std::uint64_t, bool> valid_cache;
-    ctx.xattr_block_valid = [fs, &valid_cache](std::uint64_t block) {
-        auto [it, fresh] = valid_cache.try_emplace(block, false);
+    ctx.xattr_block_valid = [fs, &cache = sc.valid_cache](std::uint64_t block) {
+        auto [it, fresh] = cache.try_emplace(block, false);
         if (fresh)
             it->second = xattr_block_valid(fs, block);
         return it->second;
     };
+    return {};
+}
+
+// Check the in-use inode INO (its raw bytes RAW) into REPORT.
+void check_scanned_inode(ext2_filsys fs, const InodeContext& ctx, ext2_ino_t ino, std::span<const std::uint8_t> raw,
+                         VerifyReport& report) {
+    ++report.summary.inodes_in_use;
+    if (!inode_needs_check(raw))
+        return;
+    ++report.summary.inodes_checked;
+    const InlineLayout layout = parse_inline_layout(raw, ctx.fs_has_inline_data);
+    const bool csum_ok = !ctx.metadata_csum || inode_checksum_matches(fs, ino, raw);
+    auto found = check_inode(ctx, ino, raw, layout, csum_ok);
+    report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
+                           std::make_move_iterator(found.end()));
+    report.summary.count(layout);
+}
+
+}  // namespace
+
+Result<VerifyReport> scan_inline_inodes(ext2_filsys fs, const ScanOptions& options) {
+    VerifyReport report;
+    report.inodes_count = fs->super->s_inodes_count;
+    if (errcode_t err = ext2fs_read_inode_bitmap(fs))
+        return unexpected(ext2_error(err, "reading inode bitmap"));
+    ScanContext sc;
+    E4I_TRY(fill_context(fs, sc));
 
     ext2_inode_scan raw_scan = nullptr;
-    if (errcode_t err = ext2fs_open_inode_scan(fs, 0, &raw_scan)) {
-        failure = {err, "opening inode scan", {}};
-        return false;
-    }
+    if (errcode_t err = ext2fs_open_inode_scan(fs, 0, &raw_scan))
+        return unexpected(ext2_error(err, "opening inode scan"));
     ScanHandle scan(raw_scan);
     // As e2fsck: skip groups without an inode table and the never-used tail
     // of each group's table (bg_itable_unused, with uninit_bg/metadata_csum).
@@ -186,34 +223,23 @@ bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport
 
     const int isize = EXT2_INODE_SIZE(fs->super);
     std::vector<std::uint8_t> buf(static_cast<std::size_t>(isize));
+    ext2_ino_t last = 0;  // the last inode read, to name the one that could not be
     while (true) {
         ext2_ino_t ino = 0;
         errcode_t err = ext2fs_get_next_inode_full(scan.get(), &ino, reinterpret_cast<ext2_inode*>(buf.data()), isize);
         if (err == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
             continue;
-        if (err && err != EXT2_ET_INODE_CSUM_INVALID && err != EXT2_ET_INODE_IS_GARBAGE) {
-            failure = {err, "scanning inodes", ino ? "<" + std::to_string(ino) + ">" : std::string()};
-            return false;
-        }
+        if (err && err != EXT2_ET_INODE_CSUM_INVALID && err != EXT2_ET_INODE_IS_GARBAGE)
+            return unexpected(ext2_error(err, "scanning inodes", inode_name(ino ? ino : last + 1)));
         if (ino == 0)
             break;
-        if (!in_use(fs, ino))
-            continue;
-        ++report.summary.inodes_in_use;
-        if (!inode_needs_check(buf))
-            continue;
-        ++report.summary.inodes_checked;
-        const InlineLayout layout = parse_inline_layout(buf, ctx.fs_has_inline_data);
-        const bool csum_ok =
-            !ctx.metadata_csum || inode_checksum_matches(fs, ino, buf);
-        auto found = check_inode(ctx, ino, buf, layout, csum_ok);
-        report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
-                               std::make_move_iterator(found.end()));
-        report.summary.count(layout);
+        last = ino;
+        if (in_use(fs, ino))
+            check_scanned_inode(fs, sc.ctx, ino, buf, report);
     }
     if (options.resolve_paths && !report.findings.empty())
-        name_inodes(fs, report.findings);
-    return true;
+        E4I_TRY(name_inodes(fs, report.findings));
+    return report;
 }
 
 }  // namespace e4inline

@@ -4,11 +4,10 @@
 namespace e4inline {
 
 Result<VerifyReport> verify(const Filesystem& fs, const ScanOptions& options) {
-    VerifyReport report;
-    report.image = fs.image();
-    ScanFailure failure;
-    if (!scan_inline_inodes(fs.raw(), options, report, failure))
-        return unexpected(fs.error(failure.code, failure.op, failure.object));
+    auto report = scan_inline_inodes(fs.raw(), options);
+    if (!report)
+        return unexpected(fs.error(report.error().code, report.error().op, report.error().object));
+    report->image = fs.image();
     return report;
 }
 

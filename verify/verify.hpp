@@ -2,10 +2,9 @@
 // invariant of ../shared/ext4-inline-reference.md is a named finding with the
 // raw values that prove it and, where e2fsck has one, its problem code.
 //
-// The core (findings, check_inode, scan_inline_inodes, the reports) does not
-// use Result<T>: the libFuzzer target is built by Debian's clang 14, whose
-// libstdc++ <expected> does not compile. The Result-returning entry point,
-// verify(), is declared only where <expected> is usable.
+// Errors are values, as in the rest of the library: scan_inline_inodes and
+// verify() return Result<T> (e4inline/result.hpp, with its own fallback where
+// the standard library has no <expected>, as for the clang fuzz build).
 #pragma once
 
 #include <array>
@@ -20,6 +19,7 @@
 #include <ext2fs/ext2fs.h>
 #include <nlohmann/json.hpp>
 
+#include "e4inline/error.hpp"
 #include "e4inline/layout.hpp"
 
 namespace e4inline {
@@ -137,27 +137,24 @@ struct ScanOptions {
     bool resolve_paths = true;
 };
 
-// Where a scan failed: the libext2fs error and what was being done.
-struct ScanFailure {
-    errcode_t code = 0;
-    std::string op;
-    std::string object;
-};
-
 // Whether a raw inode's metadata_csum checksum is right (same answer as
 // ext2fs_inode_csum_verify, with the CPU's crc32c instruction where present).
 bool inode_checksum_matches(ext2_filsys fs, std::uint32_t ino, std::span<const std::uint8_t> raw);
 
 // Scan every in-use inode of an open filesystem with an inode-table scan
 // (ext2fs_open_inode_scan), check each, then name the findings' inodes by a
-// directory walk. Returns false and fills `failure` when libext2fs fails.
-bool scan_inline_inodes(ext2_filsys fs, const ScanOptions& options, VerifyReport& report, ScanFailure& failure);
+// directory walk. An Error (libext2fs's code, what was being done, the inode)
+// when the scan cannot go on: an inode table or a directory that cannot be
+// read is never taken for empty.
+Result<VerifyReport> scan_inline_inodes(ext2_filsys fs, const ScanOptions& options);
 
 // The first path that reaches each wanted inode, by a bounded walk from the
 // root (inline directories parsed by our parser, others by libext2fs).
-void name_inodes(ext2_filsys fs, std::vector<Finding>& findings);
-// The inode of NAME in directory DIR, 0 when not found or unreadable.
-std::uint32_t lookup_entry(ext2_filsys fs, std::uint32_t dir, std::string_view name);
+// An Error when a directory on the way cannot be read.
+Result<void> name_inodes(ext2_filsys fs, std::vector<Finding>& findings);
+// The inode of NAME in directory DIR, 0 when not found; an Error when DIR
+// cannot be read.
+Result<std::uint32_t> lookup_entry(ext2_filsys fs, std::uint32_t dir, std::string_view name);
 
 // Reports: the human text and the JSON document of e4inline(8).
 std::string verify_text(const VerifyReport& r);
