@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "e4inline/layout.hpp"
+#include "lib/capacity.hpp"
 #include "inode_builder.hpp"
 
 using e4inline::parse_inline_layout;
@@ -75,4 +76,19 @@ TEST(Capacity, FreeXattrSpaceCountsFromTheEndWordToTheLowestValue) {
     const auto raw = InodeBuilder(256, 32).flags(inline_fl).system_data().build();
     // 92 bytes after the header, a 20-byte entry and a 4-byte end word.
     EXPECT_EQ(parse_inline_layout(raw).xattr_free, 68u);
+}
+
+// A new inode's capacity (create's fresh_inode_capacity) is the same rule as
+// a parsed inode's with no xattrs: lib/capacity.cpp computes both.
+TEST(Capacity, OfANewInodeIsThatOfAnEmptyParsedInode) {
+    for (std::size_t inode_size : {256u, 512u, 1024u})
+        for (std::uint16_t extra : {std::uint16_t{28}, std::uint16_t{32}, std::uint16_t{64}})
+            EXPECT_EQ(e4inline::new_inode_max_inline_size(inode_size, extra), capacity_of(inode_size, extra, false))
+                << inode_size << "-byte inode, i_extra_isize " << extra;
+    EXPECT_EQ(e4inline::new_inode_max_inline_size(256, 32), 128u);
+}
+
+TEST(Capacity, OfANewInodeIsZeroWithoutAnXattrArea) {
+    EXPECT_EQ(e4inline::new_inode_max_inline_size(128, 0), 0u);
+    EXPECT_EQ(e4inline::new_inode_max_inline_size(256, 0), 0u);
 }
