@@ -27,7 +27,7 @@ enum class ExitCode : int {
     usage = 16,
 };
 
-struct Error {
+struct E4I_EXPORT Error {
     ExitCode exit = ExitCode::operational;
     errcode_t code = 0;    // libext2fs/com_err or errno value; 0 when reason says it all
     std::string reason;    // what was wrong, when code does not say it
@@ -46,9 +46,9 @@ template <class T>
 using Result = expected<T, Error>;
 
 // Builders for the common shapes.
-Error ext2_error(errcode_t code, std::string op, std::string object = {}, std::string image = {});
-Error errno_error(int err, std::string op, std::string object = {}, std::string image = {});
-Error plain_error(ExitCode exit, std::string reason, std::string object = {}, std::string image = {});
+E4I_EXPORT Error ext2_error(errcode_t code, std::string op, std::string object = {}, std::string image = {});
+E4I_EXPORT Error errno_error(int err, std::string op, std::string object = {}, std::string image = {});
+E4I_EXPORT Error plain_error(ExitCode exit, std::string reason, std::string object = {}, std::string image = {});
 
 namespace detail {
 template <class T>

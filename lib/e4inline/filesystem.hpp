@@ -42,7 +42,7 @@ struct InodeRef {
     std::string spec;
 };
 
-class Filesystem {
+class E4I_EXPORT Filesystem {
 public:
     // Opens IMAGE. Read-write refuses a mounted filesystem, including an image
     // file that is loop-mounted, opens block devices exclusively (O_EXCL) and
@@ -113,11 +113,11 @@ struct ImageSpec {
     std::string io_options;  // what follows the '?', for ext2fs_open2
     std::uint64_t offset = 0;
 };
-Result<ImageSpec> parse_image_spec(const std::string& image);
+E4I_EXPORT Result<ImageSpec> parse_image_spec(const std::string& image);
 
 // Whether IMAGE (an image file or a device, with its ?offset=) is mounted,
 // directly or through a loop device whose window overlaps the filesystem at
 // that offset. Returns the mount point when it is.
-Result<std::string> mounted_at(const std::string& image);
+E4I_EXPORT Result<std::string> mounted_at(const std::string& image);
 
 }  // namespace e4inline
