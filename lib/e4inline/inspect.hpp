@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "e4inline/filesystem.hpp"
 #include "e4inline/layout.hpp"
 
@@ -30,6 +28,9 @@ E4I_EXPORT std::vector<std::string> inode_flag_names(std::uint32_t flags);
 E4I_EXPORT std::string hexdump(std::span<const std::uint8_t> bytes, std::size_t base = 0, const std::string& indent = "  ");
 
 E4I_EXPORT std::string inspect_text(const InspectedInode& in, bool with_hex);
-nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex);
+// The JSON document of e4inline inspect --json (e4inline(8)) as text: on one
+// line with INDENT -1, else pretty-printed INDENT spaces deep. (The tree
+// builds it as a value with lib/inspect_json.hpp.)
+E4I_EXPORT std::string inspect_json_text(const InspectedInode& in, bool with_hex, int indent = -1);
 
 }  // namespace e4inline
