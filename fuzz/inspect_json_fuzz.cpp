@@ -8,6 +8,7 @@
 
 #include "e4inline/layout.hpp"
 #include "e4inline/inspect.hpp"
+#include "lib/inspect_json.hpp"
 #include "lib/text.hpp"
 
 namespace {

@@ -191,7 +191,7 @@ int e4i_inspect_json(e4i_fs* fs, const char* spec, char** json_out) {
         auto in = e4inline::inspect(*f, spec);
         if (!in)
             return fail(in.error());
-        const std::string text = e4inline::json_text(e4inline::inspect_json(*in, false));
+        const std::string text = e4inline::inspect_json_text(*in, false);
         *json_out = static_cast<char*>(std::malloc(text.size() + 1));
         if (!*json_out)
             return fail(e4inline::errno_error(ENOMEM, "inspecting", spec));

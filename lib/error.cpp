@@ -2,8 +2,9 @@
 
 #include <cstring>
 
-#include <et/com_err.h>
-#include <ext2fs/ext2_err.h>
+// com_err and libext2fs' error table, inside the extern "C" that ext2fs.h
+// gives them (their own headers have none).
+#include <ext2fs/ext2fs.h>
 
 namespace e4inline {
 

@@ -1,4 +1,5 @@
 #include "e4inline/inspect.hpp"
+#include "lib/inspect_json.hpp"
 
 #include <fmt/format.h>
 
@@ -215,6 +216,10 @@ nlohmann::ordered_json inspect_json(const InspectedInode& in, bool with_hex) {
         j["hex"] = {{"i_block", hex_string(l.i_block)}, {"system_data", hex_string(l.system_data_value)}};
     }
     return j;
+}
+
+std::string inspect_json_text(const InspectedInode& in, bool with_hex, int indent) {
+    return json_text(inspect_json(in, with_hex), indent);
 }
 
 }  // namespace e4inline

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include <ext2fs/ext2fs.h>
 #include <nlohmann/json.hpp>
 
 #include "e4inline/filesystem.hpp"

@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "e4inline/filesystem.hpp"
 #include "e4inline/inspect.hpp"
+#include "lib/inspect_json.hpp"
 #include "lib/text.hpp"
 
 namespace e4inline::cli {

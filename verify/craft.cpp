@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include <ext2fs/ext2fs.h>
 #include <ext2fs/ext2_ext_attr.h>
 
 #include "e4inline/create.hpp"

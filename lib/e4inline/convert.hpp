@@ -15,7 +15,7 @@
 namespace e4inline {
 
 enum class ConvertTarget { extents, inline_data };
-const char* convert_target_name(ConvertTarget t);
+E4I_EXPORT const char* convert_target_name(ConvertTarget t);
 
 enum class ConvertStatus {
     converted,      // done (or, on a dry run, would be done)
@@ -36,7 +36,7 @@ struct ConvertOutcome {
 // Convert one inode. With dry_run nothing is written. A refusal is an outcome
 // (exit 1 for the tool), an operational failure an Error; either way the
 // image is left consistent.
-Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, ConvertTarget target, bool dry_run);
+E4I_EXPORT Result<ConvertOutcome> convert_inode(Filesystem& fs, const InodeRef& ref, ConvertTarget target, bool dry_run);
 
 struct ConvertSummary {
     std::uint64_t examined = 0, converted = 0, already = 0, refused = 0;
@@ -46,9 +46,9 @@ struct ConvertSummary {
 // Convert every regular file, directory and symlink in the image, or under
 // directory UNDER (itself included) when it is not empty. PROGRESS is called
 // with (done, total) after each inode. Stops at the first operational error.
-Result<ConvertSummary> convert_all(Filesystem& fs, const std::string& under, ConvertTarget target, bool dry_run,
-                                   const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
+E4I_EXPORT Result<ConvertSummary> convert_all(Filesystem& fs, const std::string& under, ConvertTarget target, bool dry_run,
+                                              const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
 
-std::string convert_summary_text(const ConvertSummary& s, ConvertTarget target, bool dry_run);
+E4I_EXPORT std::string convert_summary_text(const ConvertSummary& s, ConvertTarget target, bool dry_run);
 
 }  // namespace e4inline

@@ -13,6 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * What the shared library exports: it is built with -fvisibility=hidden
+ * and a version script (lib/libe4inline.map); its API is marked with this.
+ */
+#ifndef E4I_EXPORT
+#if defined(__GNUC__)
+#define E4I_EXPORT __attribute__((visibility("default")))
+#else
+#define E4I_EXPORT
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,8 +67,8 @@ struct e4i_inline_info {
 /* The size of the members e4i_inspect fills (those before `type`). */
 #define E4I_INLINE_INFO_V1_SIZE (offsetof(struct e4i_inline_info, storage) + sizeof(const char *))
 
-const char *e4i_version(void);
-const char *e4i_last_error(void);
+E4I_EXPORT const char *e4i_version(void);
+E4I_EXPORT const char *e4i_last_error(void);
 
 /*
  * IMAGE is a path, PATH?offset=N for a filesystem N bytes into the file or
@@ -64,25 +76,25 @@ const char *e4i_last_error(void);
  * whose partition table holds the filesystem in partition PARTITION (1..;
  * 0 is the whole image).
  */
-int e4i_open(const char *image, int flags, e4i_fs **out);
-int e4i_open_partition(const char *image, unsigned partition, int flags, e4i_fs **out);
+E4I_EXPORT int e4i_open(const char *image, int flags, e4i_fs **out);
+E4I_EXPORT int e4i_open_partition(const char *image, unsigned partition, int flags, e4i_fs **out);
 /*
  * Write what a writable handle changed (every write is held in memory
  * until then) and close the image; afterwards only e4i_close may be
  * called on FS. A read-only handle is just closed.
  */
-int e4i_commit(e4i_fs *fs);
+E4I_EXPORT int e4i_commit(e4i_fs *fs);
 /* Release FS. Changes not committed with e4i_commit are dropped. */
-void e4i_close(e4i_fs *fs);
+E4I_EXPORT void e4i_close(e4i_fs *fs);
 
-int e4i_inspect(e4i_fs *fs, const char *path_or_ino, struct e4i_inline_info *out);
+E4I_EXPORT int e4i_inspect(e4i_fs *fs, const char *path_or_ino, struct e4i_inline_info *out);
 /* The same, filling the first OUT_SIZE bytes (pass sizeof *out). */
-int e4i_inspect_sized(e4i_fs *fs, const char *path_or_ino, struct e4i_inline_info *out, size_t out_size);
+E4I_EXPORT int e4i_inspect_sized(e4i_fs *fs, const char *path_or_ino, struct e4i_inline_info *out, size_t out_size);
 /* The inspect JSON document (see e4inline(8)); free with e4i_free. */
-int e4i_inspect_json(e4i_fs *fs, const char *path_or_ino, char **json_out);
+E4I_EXPORT int e4i_inspect_json(e4i_fs *fs, const char *path_or_ino, char **json_out);
 /* Exactly i_size bytes of a regular file or symlink; free with e4i_free. */
-int e4i_read(e4i_fs *fs, const char *path_or_ino, unsigned char **data_out, size_t *len_out);
-void e4i_free(void *p);
+E4I_EXPORT int e4i_read(e4i_fs *fs, const char *path_or_ino, unsigned char **data_out, size_t *len_out);
+E4I_EXPORT void e4i_free(void *p);
 
 /*
  * Iteration: the callback gets each item and CTX; the pointers in the item
@@ -108,7 +120,7 @@ struct e4i_dirent {
 };
 typedef int (*e4i_dirent_cb)(const struct e4i_dirent *entry, void *ctx);
 /* Every entry of an inline or block directory, "." and ".." included. */
-int e4i_dir_iterate(e4i_fs *fs, const char *dir, e4i_dirent_cb cb, void *ctx);
+E4I_EXPORT int e4i_dir_iterate(e4i_fs *fs, const char *dir, e4i_dirent_cb cb, void *ctx);
 
 struct e4i_xattr {
     const char *name;             /* full name: "system.data", "user.x" */
@@ -118,7 +130,7 @@ struct e4i_xattr {
 };
 typedef int (*e4i_xattr_cb)(const struct e4i_xattr *xattr, void *ctx);
 /* The in-inode extended attributes (the xattr block is not read). */
-int e4i_xattr_iterate(e4i_fs *fs, const char *path_or_ino, e4i_xattr_cb cb, void *ctx);
+E4I_EXPORT int e4i_xattr_iterate(e4i_fs *fs, const char *path_or_ino, e4i_xattr_cb cb, void *ctx);
 
 struct e4i_finding {
     const char *code;      /* stable finding name, "size-past-inline" (see e4inline verify --codes) */
@@ -134,7 +146,7 @@ typedef int (*e4i_finding_cb)(const struct e4i_finding *finding, void *ctx);
  * NULL) for each finding in inode order. Returns 0 when clean,
  * E4I_EXIT_FINDINGS when there are findings, or an error code.
  */
-int e4i_verify(e4i_fs *fs, e4i_finding_cb cb, void *ctx);
+E4I_EXPORT int e4i_verify(e4i_fs *fs, e4i_finding_cb cb, void *ctx);
 
 /* e4i_create kinds and flags; e4i_convert targets and flags. */
 #define E4I_CREATE_FILE 0
@@ -151,8 +163,8 @@ int e4i_verify(e4i_fs *fs, e4i_finding_cb cb, void *ctx);
  * (may be NULL) gets the new inode, 0 on a dry run. Nothing reaches the
  * image before e4i_commit.
  */
-int e4i_create(e4i_fs *fs, int kind, const char *path, const void *data, size_t len, unsigned mode, int flags,
-               uint32_t *ino_out);
+E4I_EXPORT int e4i_create(e4i_fs *fs, int kind, const char *path, const void *data, size_t len, unsigned mode,
+                          int flags, uint32_t *ino_out);
 
 #define E4I_TO_EXTENTS 0
 #define E4I_TO_INLINE 1
@@ -165,7 +177,7 @@ int e4i_create(e4i_fs *fs, int kind, const char *path, const void *data, size_t 
  * E4I_ALREADY or E4I_REFUSED; a refusal returns E4I_EXIT_NOT_APPLICABLE
  * with the reason in e4i_last_error(), as e4inline convert exits 1.
  */
-int e4i_convert(e4i_fs *fs, const char *path_or_ino, int target, int flags, int *status_out);
+E4I_EXPORT int e4i_convert(e4i_fs *fs, const char *path_or_ino, int target, int flags, int *status_out);
 
 struct e4i_convert_counts {
     uint64_t examined, converted, already, refused;
@@ -175,7 +187,7 @@ struct e4i_convert_counts {
  * directory UNDER (NULL or "" for the whole image). Returns 0 even when
  * some were refused (see COUNTS_OUT, may be NULL), as e4inline convert --all.
  */
-int e4i_convert_all(e4i_fs *fs, const char *under, int target, int flags, struct e4i_convert_counts *counts_out);
+E4I_EXPORT int e4i_convert_all(e4i_fs *fs, const char *under, int target, int flags, struct e4i_convert_counts *counts_out);
 
 #ifdef __cplusplus
 }

@@ -6,8 +6,6 @@
 #include <string>
 #include <utility>
 
-#include <ext2fs/ext2fs.h>
-
 #include "e4inline/result.hpp"
 
 // What the installed library exports: the library is built with
@@ -27,9 +25,9 @@ enum class ExitCode : int {
     usage = 16,
 };
 
-struct Error {
+struct E4I_EXPORT Error {
     ExitCode exit = ExitCode::operational;
-    errcode_t code = 0;    // libext2fs/com_err or errno value; 0 when reason says it all
+    long code = 0;         // libext2fs/com_err errcode_t or errno value; 0 when reason says it all
     std::string reason;    // what was wrong, when code does not say it
     std::string op;        // "opening", "reading inode", "looking up"...
     std::string object;    // path or <ino>; may be empty
@@ -46,9 +44,9 @@ template <class T>
 using Result = expected<T, Error>;
 
 // Builders for the common shapes.
-Error ext2_error(errcode_t code, std::string op, std::string object = {}, std::string image = {});
-Error errno_error(int err, std::string op, std::string object = {}, std::string image = {});
-Error plain_error(ExitCode exit, std::string reason, std::string object = {}, std::string image = {});
+E4I_EXPORT Error ext2_error(long code, std::string op, std::string object = {}, std::string image = {});
+E4I_EXPORT Error errno_error(int err, std::string op, std::string object = {}, std::string image = {});
+E4I_EXPORT Error plain_error(ExitCode exit, std::string reason, std::string object = {}, std::string image = {});
 
 namespace detail {
 template <class T>

@@ -7,10 +7,12 @@
 #include <string_view>
 #include <vector>
 
-#include <ext2fs/ext2fs.h>
-
 #include "e4inline/error.hpp"
 #include "e4inline/layout.hpp"
+
+// libext2fs' filesystem handle (ext2_filsys is a pointer to it), declared
+// here so that this header needs no <ext2fs/ext2fs.h>.
+struct struct_ext2_filsys;
 
 namespace e4inline {
 
@@ -38,11 +40,11 @@ struct OpenOptions {
 
 // An inode's number and the name it was asked for by ("<12>" or a path).
 struct InodeRef {
-    ext2_ino_t ino = 0;
+    std::uint32_t ino = 0;
     std::string spec;
 };
 
-class Filesystem {
+class E4I_EXPORT Filesystem {
 public:
     // Opens IMAGE. Read-write refuses a mounted filesystem, including an image
     // file that is loop-mounted, opens block devices exclusively (O_EXCL) and
@@ -61,7 +63,8 @@ public:
     Filesystem& operator=(const Filesystem&) = delete;
     ~Filesystem();
 
-    ext2_filsys raw() const { return fs_; }
+    // The libext2fs handle (ext2_filsys), for the code that calls libext2fs.
+    struct_ext2_filsys* raw() const { return fs_; }
     const std::string& image() const { return image_; }
     bool writable() const { return writable_; }
 
@@ -74,9 +77,9 @@ public:
     Result<InodeRef> resolve(std::string_view spec) const;
 
     // The raw on-disk inode, inode_size() bytes, without checksum verification.
-    Result<std::vector<std::uint8_t>> read_raw_inode(ext2_ino_t ino) const;
+    Result<std::vector<std::uint8_t>> read_raw_inode(std::uint32_t ino) const;
     // Whether the inode's checksum is right (true when metadata_csum is off).
-    bool inode_checksum_ok(ext2_ino_t ino, const std::vector<std::uint8_t>& raw) const;
+    bool inode_checksum_ok(std::uint32_t ino, const std::vector<std::uint8_t>& raw) const;
 
     Result<InlineLayout> layout(const InodeRef& ref) const;
 
@@ -92,13 +95,13 @@ public:
     Result<void> close();
 
     // An Error naming this image.
-    Error error(errcode_t code, std::string op, std::string object = {}) const;
+    Error error(long code, std::string op, std::string object = {}) const;
     Error error(ExitCode exit, std::string reason, std::string object = {}) const;
 
 private:
-    Filesystem(ext2_filsys fs, std::string image, bool writable) : fs_(fs), image_(std::move(image)), writable_(writable) {}
+    Filesystem(struct_ext2_filsys* fs, std::string image, bool writable) : fs_(fs), image_(std::move(image)), writable_(writable) {}
     void release();
-    ext2_filsys fs_ = nullptr;
+    struct_ext2_filsys* fs_ = nullptr;
     std::string image_;
     bool writable_ = false;
     std::vector<int> lock_fds_;  // a writer's locks (see open)
@@ -113,11 +116,11 @@ struct ImageSpec {
     std::string io_options;  // what follows the '?', for ext2fs_open2
     std::uint64_t offset = 0;
 };
-Result<ImageSpec> parse_image_spec(const std::string& image);
+E4I_EXPORT Result<ImageSpec> parse_image_spec(const std::string& image);
 
 // Whether IMAGE (an image file or a device, with its ?offset=) is mounted,
 // directly or through a loop device whose window overlaps the filesystem at
 // that offset. Returns the mount point when it is.
-Result<std::string> mounted_at(const std::string& image);
+E4I_EXPORT Result<std::string> mounted_at(const std::string& image);
 
 }  // namespace e4inline

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "e4inline/error.hpp"  // E4I_EXPORT
+
 namespace e4inline {
 
 // Something the parser found wrong with the raw bytes. The parser never stops
@@ -29,14 +31,14 @@ enum class LayoutProblem {
     dir_name_past_rec_len,     // 8 + name_len > rec_len
 };
 
-const char* layout_problem_name(LayoutProblem p);
+E4I_EXPORT const char* layout_problem_name(LayoutProblem p);
 
 struct LayoutIssue {
     LayoutProblem problem;
     std::string detail;  // the raw values that show it
 };
 
-struct XattrEntry {
+struct E4I_EXPORT XattrEntry {
     std::uint8_t name_index = 0;
     std::string name;                 // without the prefix of its index
     std::uint16_t value_offs = 0;     // e_value_offs, relative to the first entry
@@ -61,7 +63,7 @@ struct InlineDirEntry {
 };
 
 enum class FileType { unknown, regular, directory, symlink, chardev, blockdev, fifo, socket };
-const char* file_type_name(FileType t);
+E4I_EXPORT const char* file_type_name(FileType t);
 
 enum class Storage {
     inline_data,   // EXT4_INLINE_DATA_FL
@@ -71,9 +73,9 @@ enum class Storage {
     empty,         // no data at all
     special,       // device, fifo, socket: no data blocks
 };
-const char* storage_name(Storage s);
+E4I_EXPORT const char* storage_name(Storage s);
 
-struct InlineLayout {
+struct E4I_EXPORT InlineLayout {
     // inode fields
     std::size_t inode_size = 0;
     std::uint16_t mode = 0;
@@ -124,6 +126,6 @@ struct InlineLayout {
 // Parse one raw inode (exactly the filesystem's inode size in bytes).
 // `fs_has_inline_data` is the superblock feature, used only to explain why
 // an inode is not inline.
-InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_inline_data = true);
+E4I_EXPORT InlineLayout parse_inline_layout(std::span<const std::uint8_t> raw, bool fs_has_inline_data = true);
 
 }  // namespace e4inline
