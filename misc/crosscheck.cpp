@@ -77,7 +77,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
             std::cout << json_text(manifest_check_json(*r), 2) << '\n';
         else
             std::cout << manifest_check_text(*r);
-        return r->equal() ? 0 : 1;
+        return static_cast<int>(r->equal() ? ExitCode::ok : ExitCode::findings);
     }
     const std::string mountpoint = args.positional[0];
     const std::vector<std::string> paths(args.positional.begin() + 1, args.positional.end());
@@ -113,7 +113,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
         std::cout << json_text(crosscheck_json(*r), 2) << '\n';
     else
         std::cout << crosscheck_text(*r);
-    return r->equal() ? 0 : 1;
+    return static_cast<int>(r->equal() ? ExitCode::ok : ExitCode::findings);
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ extern const Command crosscheck_command{
     "       [--no-io-uring] [--no-checkpoint] MOUNTPOINT [PATH...]\n"
     "       e4inline crosscheck [--json] --floor MOUNTPOINT\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
-    "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
+    "compare the kernel's page cache and flags with the inodes on disk (frozen); 4 on mismatches",
     "  -j, --json            print the JSON document described in e4inline(8)\n"
     "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
     "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"

@@ -73,7 +73,7 @@ int check_image(const std::string& image, const std::string& report_path) {
     if (r->mismatches.empty())
         return 0;
     std::cerr << fmt::format("e4inline: {} file(s) in {} differ from {}\n", r->mismatches.size(), image, report_path);
-    return 4;
+    return static_cast<int>(ExitCode::findings);
 }
 
 // The long-only options (their vals are not in the short string).
@@ -174,7 +174,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
     std::string out = json ? stress_json(*r).dump(2) + "\n" : stress_text(*r);
     if (!write_stdout(out))
         return 8;
-    return r->verdict == "ok" ? 0 : 4;
+    return static_cast<int>(r->verdict == "ok" ? ExitCode::ok : ExitCode::findings);
 }
 
 }  // namespace

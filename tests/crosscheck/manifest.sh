@@ -36,7 +36,7 @@ rm /d/x
 EOC
 "$E4INLINE" crosscheck --manifest "$T/manifest.json" "$img" >"$T/out" 2>&1; rc=$?
 diag "$(cat "$T/out")"
-check "changed image: exit 1" [ $rc -eq 1 ]
+check "changed image: exit 4" [ $rc -eq 4 ]
 check "changed image: the size change is named" grep -q '^/small (inode [0-9]*, regular): size mismatch: manifest size 40, image i_size 10$' "$T/out"
 check "changed image: the changed content is named" grep -q '^/small (inode [0-9]*, regular): content mismatch' "$T/out"
 check "changed image: the removed file is missing" grep -q '^/d/x (inode [0-9]*, regular): missing mismatch' "$T/out"
