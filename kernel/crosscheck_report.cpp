@@ -40,14 +40,17 @@ std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
 }  // namespace
 
 std::string crosscheck_text(const CrosscheckReport& r) {
+    // Every name, path and value that may hold one (a directory's entries,
+    // a warning naming a file) goes through printable(): bytes from the disk
+    // never reach the tty raw.
     std::string t;
-    t += fmt::format("crosscheck {} on {}", r.mountpoint, r.device);
+    t += fmt::format("crosscheck {} on {}", printable(r.mountpoint), printable(r.device));
     if (!r.backing_file.empty())
-        t += fmt::format(" (loop device of {})", r.backing_file);
+        t += fmt::format(" (loop device of {})", printable(r.backing_file));
     t += fmt::format(", UUID {}\n", r.uuid);
     for (const auto& m : r.mismatches) {
-        t += fmt::format("{} (inode {}, {}): {} mismatch: kernel {}, disk {}", m.path, m.ino, file_type_name(m.type),
-                         mismatch_kind_name(m.kind), m.kernel, m.disk);
+        t += fmt::format("{} (inode {}, {}): {} mismatch: kernel {}, disk {}", printable(m.path), m.ino,
+                         file_type_name(m.type), mismatch_kind_name(m.kind), printable(m.kernel), printable(m.disk));
         if (m.has_offset)
             t += fmt::format("; first difference at offset {}", m.offset);
         t += '\n';
@@ -62,7 +65,7 @@ std::string crosscheck_text(const CrosscheckReport& r) {
         }
     }
     for (const auto& w : r.warnings)
-        t += "warning: " + w + '\n';
+        t += "warning: " + printable(w) + '\n';
     const auto& c = r.counts;
     t += fmt::format("checked {} inodes ({} regular, {} directories, {} symlinks; {} inline on disk), {} bytes; "
                      "{} skipped\n",
@@ -88,9 +91,10 @@ std::string crosscheck_text(const CrosscheckReport& r) {
 nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     using nlohmann::ordered_json;
     ordered_json j;
-    j["mountpoint"] = printable(r.mountpoint);
-    j["device"] = printable(r.device);
-    j["backing_file"] = r.backing_file.empty() ? ordered_json() : ordered_json(printable(r.backing_file));
+    put_name(j, "mountpoint", r.mountpoint);
+    put_name(j, "device", r.device);
+    put_name_or_null(j, "backing_file",
+                     r.backing_file.empty() ? std::nullopt : std::optional<std::string>(r.backing_file));
     j["uuid"] = r.uuid;
     j["frozen"] = r.frozen;
     j["freeze_ms"] = r.freeze_ms;

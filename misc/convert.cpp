@@ -168,7 +168,7 @@ int run_convert(const Command& self, int argc, char** argv) {
                 std::cout << spec << ": nothing to do: " << out->reason << '\n';
             break;
         case ConvertStatus::refused:
-            std::cerr << "e4inline: " << image << ": " << spec << ": cannot convert to "
+            std::cerr << "e4inline: " << printable(image) << ": " << printable(spec) << ": cannot convert to "
                       << convert_target_name(target) << ": " << out->reason << '\n';
             status = static_cast<int>(ExitCode::not_applicable);
             break;

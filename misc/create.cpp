@@ -105,7 +105,7 @@ nlohmann::ordered_json tree_json(const std::string& image, const std::string& fr
 void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_run) {
     const char* verb = dry_run ? "would create" : "created";
     for (const auto& p : out.parents_made)
-        std::cout << (dry_run ? "would create" : "created") << " parent directory " << p << '\n';
+        std::cout << (dry_run ? "would create" : "created") << " parent directory " << printable(p) << '\n';
     std::string what;
     switch (out.storage) {
     case Storage::inline_data: what = "inline"; break;
@@ -117,7 +117,7 @@ void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_
         size = fmt::format(", {} bytes", req.data.size());
     else if (req.kind == NodeKind::symlink)
         size = fmt::format(", {}-byte target", req.target.size());
-    std::cout << verb << ' ' << req.path << ": " << what << ' ' << node_kind_name(req.kind) << size
+    std::cout << verb << ' ' << printable(req.path) << ": " << what << ' ' << node_kind_name(req.kind) << size
               << fmt::format(" (inline capacity {})", out.capacity);
     if (out.ino)
         std::cout << fmt::format(", inode {}", out.ino);

@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "stress/stress.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 
@@ -72,7 +73,8 @@ int check_image(const std::string& image, const std::string& report_path) {
         return 8;
     if (r->mismatches.empty())
         return 0;
-    std::cerr << fmt::format("e4inline: {} file(s) in {} differ from {}\n", r->mismatches.size(), image, report_path);
+    std::cerr << fmt::format("e4inline: {} file(s) in {} differ from {}\n", r->mismatches.size(), printable(image),
+                             printable(report_path));
     return static_cast<int>(ExitCode::findings);
 }
 
