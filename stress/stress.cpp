@@ -25,6 +25,7 @@
 #include "lib/mountinfo.hpp"
 #include "stress/workload.hpp"
 #include "lib/e4inlineP.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline {
 
@@ -52,13 +53,13 @@ StressCrossCheck post_workload_crosscheck(const std::string& mountpoint, const s
     }
     c.ran = true;
     c.status = report->equal() ? "equal" : "mismatch";
-    c.counts = report->counts;
-    c.freeze_ms = report->freeze_ms;
-    c.mismatches = std::move(report->mismatches);
-    c.warnings = std::move(report->warnings);
+    c.report = std::move(*report);
     return c;
 }
 
+// The cross-check in the stress report: "ran" and "status", then, when it
+// ran, crosscheck --json's own document (crosscheck_json: the same keys, the
+// same lossless names), else "error".
 nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
     nlohmann::ordered_json j;
     j["ran"] = c.ran;
@@ -67,23 +68,7 @@ nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
         j["error"] = c.error;
         return j;
     }
-    j["files"] = c.counts.files;
-    j["inline_files"] = c.counts.inline_files;
-    j["skipped"] = c.counts.skipped;
-    j["bytes"] = c.counts.bytes;
-    j["freeze_ms"] = std::round(c.freeze_ms * 1000) / 1000;
-    j["mismatches"] = nlohmann::ordered_json::array();
-    for (const auto& m : c.mismatches) {
-        nlohmann::ordered_json e;
-        e["path"] = m.path;
-        e["inode"] = m.ino;
-        e["kind"] = mismatch_kind_name(m.kind);
-        e["offset"] = m.has_offset ? nlohmann::ordered_json(m.offset) : nlohmann::ordered_json(nullptr);
-        e["kernel"] = m.kernel;
-        e["disk"] = m.disk;
-        j["mismatches"].push_back(std::move(e));
-    }
-    j["warnings"] = c.warnings;
+    j.update(crosscheck_json(c.report));
     return j;
 }
 
@@ -91,20 +76,21 @@ std::string crosscheck_section_text(const StressCrossCheck& c) {
     if (!c.ran)
         return fmt::format("Cross-check: not run ({})\n", c.error.empty() ? c.status : c.error);
     std::string s = fmt::format("Cross-check: {} ({} files, {} inline, {} bytes compared, frozen {:.1f} ms)\n",
-                                c.status, c.counts.files, c.counts.inline_files, c.counts.bytes, c.freeze_ms);
-    for (const auto& m : c.mismatches) {
-        s += fmt::format("  {} (inode {}): {}", m.path, m.ino, mismatch_kind_name(m.kind));
+                                c.status, c.report.counts.files, c.report.counts.inline_files, c.report.counts.bytes,
+                                c.report.freeze_ms);
+    for (const auto& m : c.report.mismatches) {
+        s += fmt::format("  {} (inode {}): {}", printable(m.path), m.ino, mismatch_kind_name(m.kind));
         if (m.has_offset)
             s += fmt::format(" at {}", m.offset);
-        s += fmt::format(": kernel {}, disk {}\n", m.kernel, m.disk);
+        s += fmt::format(": kernel {}, disk {}\n", printable(m.kernel), printable(m.disk));
     }
-    for (const auto& w : c.warnings)
-        s += fmt::format("  warning: {}\n", w);
+    for (const auto& w : c.report.warnings)
+        s += fmt::format("  warning: {}\n", printable(w));
     return s;
 }
 
 std::string verdict_of(const StressReport& r) {
-    bool data = !r.mismatches.empty() || !r.crosscheck.mismatches.empty();
+    bool data = !r.mismatches.empty() || !r.crosscheck.report.mismatches.empty();
     bool log = !r.kernel_log.empty();
     return data && log ? "mismatch+kernel-log" : data ? "mismatch" : log ? "kernel-log" : "ok";
 }
@@ -416,7 +402,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
     for (auto& f : klog.read_findings(true))
         r.kernel_log.push_back(std::move(f));
     if (r.first_failure_seconds < 0 &&
-        (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.mismatches.empty()))
+        (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.report.mismatches.empty()))
         r.first_failure_seconds = r.seconds;
     r.verdict = verdict_of(r);
     if (o.clean)
@@ -428,8 +414,8 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
     nlohmann::ordered_json j;
     j["workload"] = r.workload;
     j["can_crash_kernel"] = r.can_crash_kernel;
-    j["mountpoint"] = r.mountpoint;
-    j["device"] = r.device;
+    put_name(j, "mountpoint", r.mountpoint);
+    put_name(j, "device", r.device);
     j["threads"] = r.threads;
     j["seed"] = r.seed;
     j["inline_capacity"] = r.inline_capacity;
