@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "e4inline/inspect.hpp"
 #include "kernel/crosscheck.hpp"
 #include "lib/text.hpp"
 
@@ -10,24 +11,19 @@ namespace e4inline {
 
 namespace {
 
-// One hexdump row of up to 16 bytes: "00000030  61 62 ...  |ab..|".
-std::string hex_row(std::span<const std::uint8_t> bytes, std::uint64_t offset) {
-    std::string hex, ascii;
-    for (std::size_t i = 0; i < 16; ++i) {
-        if (i < bytes.size()) {
-            hex += fmt::format("{:02x} ", bytes[i]);
-            ascii += (bytes[i] >= 0x20 && bytes[i] < 0x7f) ? static_cast<char>(bytes[i]) : '.';
-        } else {
-            hex += "   ";
-        }
-    }
-    return fmt::format("{:08x}  {} |{}|", offset, hex, ascii);
-}
-
 std::span<const std::uint8_t> row(const std::vector<std::uint8_t>& v, std::size_t from) {
     if (from >= v.size())
         return {};
     return std::span<const std::uint8_t>(v).subspan(from, std::min<std::size_t>(16, v.size() - from));
+}
+
+// One row of one side of the window, in the one hexdump format (inspect's
+// hexdump(), as `hexdump -C`), after LABEL; a side with no bytes there (the
+// file ends before) is its label and offset alone.
+std::string side_row(const std::string& label, std::span<const std::uint8_t> bytes, std::uint64_t offset) {
+    if (bytes.empty())
+        return label + fmt::format("{:08x}\n", offset);
+    return hexdump(bytes, offset, label);
 }
 
 std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
@@ -59,8 +55,8 @@ std::string crosscheck_text(const CrosscheckReport& r) {
                 const auto k = row(m.kernel_window, from), d = row(m.disk_window, from);
                 if (k.empty() && d.empty())
                     break;
-                t += "    kernel " + hex_row(k, m.window_offset + from) + '\n';
-                t += "    disk   " + hex_row(d, m.window_offset + from) + '\n';
+                t += side_row("    kernel ", k, m.window_offset + from);
+                t += side_row("    disk   ", d, m.window_offset + from);
             }
         }
     }
