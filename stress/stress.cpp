@@ -306,12 +306,16 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
 
 }  // namespace stress
 
-Result<StressReport> run_stress(const StressOptions& o) {
-    const stress::WorkloadRecord* record = stress::find_workload_record(o.workload);
+namespace stress {
+namespace {
+
+// The workload O asks for, if it may run here: a known name, not one that
+// can crash the kernel outside a VM, on ext4.
+Result<const WorkloadRecord*> admit(const StressOptions& o) {
+    const WorkloadRecord* record = find_workload_record(o.workload);
     if (!record)
         return unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "' (stress --list shows them)"));
-    const WorkloadInfo* info = &record->info;
-    if (info->can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
+    if (record->info.can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
         return unexpected(plain_error(
             ExitCode::not_applicable,
             fmt::format("workload {} can crash the kernel that runs it; run it in a throwaway VM "
@@ -323,6 +327,37 @@ Result<StressReport> run_stress(const StressOptions& o) {
         return unexpected(errno_error(errno, "reading the filesystem of", o.mountpoint));
     if (sf.f_type != kExt4SuperMagic)
         return unexpected(plain_error(ExitCode::not_applicable, "not an ext4 filesystem", o.mountpoint));
+    return record;
+}
+
+// The iterations, until the count or the deadline (or the first failure with
+// --stop-on-failure), reading the kernel log after each so that the first
+// failure is timed from START.
+Result<void> run_iterations(Context& ctx, const WorkloadRecord& record, const StressOptions& o, KernelLog& klog,
+                            std::chrono::steady_clock::time_point start, StressReport& r) {
+    std::optional<FailingAllocation> failing;
+    if (record.info.needs_failing_allocation)
+        failing.emplace(E4I_TRY(FailingAllocation::make(ctx.dir)));
+    auto iteration = record.iteration;
+    while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
+        E4I_TRY(iteration(ctx, r.iterations));
+        ++r.iterations;
+        for (auto& f : klog.read_findings())
+            r.kernel_log.push_back(std::move(f));
+        if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
+            r.first_failure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (o.stop_on_failure && r.first_failure_seconds >= 0)
+            break;
+    }
+    return {};
+}
+
+}  // namespace
+}  // namespace stress
+
+Result<StressReport> run_stress(const StressOptions& o) {
+    const stress::WorkloadRecord* record = E4I_TRY(stress::admit(o));
+    const WorkloadInfo* info = &record->info;
 
     stress::Context ctx;
     ctx.mountpoint = o.mountpoint;
@@ -370,24 +405,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.seed = o.seed;
     auto klog = E4I_TRY(KernelLog::open_from_now(r.device));
 
-    {
-        std::optional<stress::FailingAllocation> failing;
-        if (info->needs_failing_allocation)
-            failing.emplace(E4I_TRY(stress::FailingAllocation::make(ctx.dir)));
-        auto iteration = record->iteration;
-        while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
-            E4I_TRY(iteration(ctx, r.iterations));
-            ++r.iterations;
-            // The log is read after every iteration so that the first failure is timed.
-            for (auto& f : klog.read_findings())
-                r.kernel_log.push_back(std::move(f));
-            if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
-                r.first_failure_seconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (o.stop_on_failure && r.first_failure_seconds >= 0)
-                break;
-        }
-    }
+    E4I_TRY(stress::run_iterations(ctx, *record, o, klog, start, r));
     if (const UniqueFd dirfd(::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dirfd)
         ::syncfs(dirfd.get());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
