@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "e4inline/inspect.hpp"
 #include "kernel/crosscheck.hpp"
 #include "lib/text.hpp"
 
@@ -10,24 +11,19 @@ namespace e4inline {
 
 namespace {
 
-// One hexdump row of up to 16 bytes: "00000030  61 62 ...  |ab..|".
-std::string hex_row(std::span<const std::uint8_t> bytes, std::uint64_t offset) {
-    std::string hex, ascii;
-    for (std::size_t i = 0; i < 16; ++i) {
-        if (i < bytes.size()) {
-            hex += fmt::format("{:02x} ", bytes[i]);
-            ascii += (bytes[i] >= 0x20 && bytes[i] < 0x7f) ? static_cast<char>(bytes[i]) : '.';
-        } else {
-            hex += "   ";
-        }
-    }
-    return fmt::format("{:08x}  {} |{}|", offset, hex, ascii);
-}
-
 std::span<const std::uint8_t> row(const std::vector<std::uint8_t>& v, std::size_t from) {
     if (from >= v.size())
         return {};
     return std::span<const std::uint8_t>(v).subspan(from, std::min<std::size_t>(16, v.size() - from));
+}
+
+// One row of one side of the window, in the one hexdump format (inspect's
+// hexdump(), as `hexdump -C`), after LABEL; a side with no bytes there (the
+// file ends before) is its label and offset alone.
+std::string side_row(const std::string& label, std::span<const std::uint8_t> bytes, std::uint64_t offset) {
+    if (bytes.empty())
+        return label + fmt::format("{:08x}\n", offset);
+    return hexdump(bytes, offset, label);
 }
 
 std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
@@ -40,14 +36,17 @@ std::map<std::string, std::size_t> kind_counts(const CrosscheckReport& r) {
 }  // namespace
 
 std::string crosscheck_text(const CrosscheckReport& r) {
+    // Every name, path and value that may hold one (a directory's entries,
+    // a warning naming a file) goes through printable(): bytes from the disk
+    // never reach the tty raw.
     std::string t;
-    t += fmt::format("crosscheck {} on {}", r.mountpoint, r.device);
+    t += fmt::format("crosscheck {} on {}", printable(r.mountpoint), printable(r.device));
     if (!r.backing_file.empty())
-        t += fmt::format(" (loop device of {})", r.backing_file);
+        t += fmt::format(" (loop device of {})", printable(r.backing_file));
     t += fmt::format(", UUID {}\n", r.uuid);
     for (const auto& m : r.mismatches) {
-        t += fmt::format("{} (inode {}, {}): {} mismatch: kernel {}, disk {}", m.path, m.ino, file_type_name(m.type),
-                         mismatch_kind_name(m.kind), m.kernel, m.disk);
+        t += fmt::format("{} (inode {}, {}): {} mismatch: kernel {}, disk {}", printable(m.path), m.ino,
+                         file_type_name(m.type), mismatch_kind_name(m.kind), printable(m.kernel), printable(m.disk));
         if (m.has_offset)
             t += fmt::format("; first difference at offset {}", m.offset);
         t += '\n';
@@ -56,13 +55,13 @@ std::string crosscheck_text(const CrosscheckReport& r) {
                 const auto k = row(m.kernel_window, from), d = row(m.disk_window, from);
                 if (k.empty() && d.empty())
                     break;
-                t += "    kernel " + hex_row(k, m.window_offset + from) + '\n';
-                t += "    disk   " + hex_row(d, m.window_offset + from) + '\n';
+                t += side_row("    kernel ", k, m.window_offset + from);
+                t += side_row("    disk   ", d, m.window_offset + from);
             }
         }
     }
     for (const auto& w : r.warnings)
-        t += "warning: " + w + '\n';
+        t += "warning: " + printable(w) + '\n';
     const auto& c = r.counts;
     t += fmt::format("checked {} inodes ({} regular, {} directories, {} symlinks; {} inline on disk), {} bytes; "
                      "{} skipped\n",
@@ -88,9 +87,10 @@ std::string crosscheck_text(const CrosscheckReport& r) {
 nlohmann::ordered_json crosscheck_json(const CrosscheckReport& r) {
     using nlohmann::ordered_json;
     ordered_json j;
-    j["mountpoint"] = printable(r.mountpoint);
-    j["device"] = printable(r.device);
-    j["backing_file"] = r.backing_file.empty() ? ordered_json() : ordered_json(printable(r.backing_file));
+    put_name(j, "mountpoint", r.mountpoint);
+    put_name(j, "device", r.device);
+    put_name_or_null(j, "backing_file",
+                     r.backing_file.empty() ? std::nullopt : std::optional<std::string>(r.backing_file));
     j["uuid"] = r.uuid;
     j["frozen"] = r.frozen;
     j["freeze_ms"] = r.freeze_ms;

@@ -244,11 +244,13 @@ Result<ManifestCheck> check_manifest(const std::string& manifest_file, const std
 }
 
 std::string manifest_check_text(const ManifestCheck& c) {
-    std::string t = fmt::format("crosscheck {} against manifest {}\n", c.image, c.manifest);
+    // Names and paths are bytes from the disk or the user: printable() for the tty.
+    std::string t = fmt::format("crosscheck {} against manifest {}\n", printable(c.image), printable(c.manifest));
     std::map<std::string, std::size_t> kinds;
     for (const auto& m : c.mismatches) {
-        t += fmt::format("{} (inode {}, {}): {} mismatch: manifest {}, image {}\n", m.path, m.ino,
-                         file_type_name(m.type), mismatch_kind_name(m.kind), m.kernel, m.disk);
+        t += fmt::format("{} (inode {}, {}): {} mismatch: manifest {}, image {}\n", printable(m.path), m.ino,
+                         file_type_name(m.type), mismatch_kind_name(m.kind), printable(m.kernel),
+                         printable(m.disk));
         ++kinds[mismatch_kind_name(m.kind)];
     }
     t += fmt::format("checked {} manifest entries\n", c.checked);
@@ -267,14 +269,19 @@ nlohmann::ordered_json manifest_check_json(const ManifestCheck& c) {
         ordered_json o;
         put_name(o, "path", m.path);
         o.update(ordered_json{{"inode", m.ino},
-                      {"type", file_type_name(m.type)},
-                      {"kind", mismatch_kind_name(m.kind)},
-                      {"manifest", m.kernel},
-                              {"image", m.disk}});
+                             {"type", file_type_name(m.type)},
+                             {"kind", mismatch_kind_name(m.kind)},
+                             {"manifest", printable(m.kernel)},
+                             {"image", printable(m.disk)}});
         ms.push_back(std::move(o));
     }
-    return {{"image", c.image},       {"manifest", c.manifest},         {"checked", c.checked},
-            {"equal", c.equal()},     {"mismatches", std::move(ms)}};
+    ordered_json j;
+    put_name(j, "image", c.image);
+    put_name(j, "manifest", c.manifest);
+    j["checked"] = c.checked;
+    j["equal"] = c.equal();
+    j["mismatches"] = std::move(ms);
+    return j;
 }
 
 }  // namespace e4inline

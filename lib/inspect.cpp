@@ -58,7 +58,7 @@ std::vector<std::string> inode_flag_names(std::uint32_t flags) {
 std::string hexdump(std::span<const std::uint8_t> bytes, std::size_t base, const std::string& indent) {
     std::string out;
     for (std::size_t off = 0; off < bytes.size(); off += 16) {
-        out += indent + fmt::format("{:04x} ", base + off);
+        out += indent + fmt::format("{:08x} ", base + off);  // hexdump -C: 8-digit offsets
         std::string ascii;
         for (std::size_t i = 0; i < 16; ++i) {
             if (i == 8)

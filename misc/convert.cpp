@@ -97,6 +97,65 @@ const option convert_options[] = {{"to", required_argument, nullptr, 't'},
                                   {"json", no_argument, nullptr, 'j'},
                                   {"progress", no_argument, nullptr, 'p'}};
 
+// Every file under SPEC (convert --all), with a progress bar and a summary.
+int convert_every_file(Filesystem& fs, const std::string& image, const std::string& spec, ConvertTarget target,
+                       bool dry_run, bool json, bool progress) {
+    ProgressBar bar(progress || isatty(STDERR_FILENO));
+    auto summary = convert_all(fs, spec, target, dry_run,
+                               [&bar](std::uint64_t done, std::uint64_t total) { bar(done, total); });
+    bar.finish();
+    if (!summary)
+        return report(summary.error());
+    if (!dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    if (json)
+        std::cout << json_text(summary_json(image, spec, target, dry_run, *summary), 2) << '\n';
+    else
+        std::cout << convert_summary_text(*summary, target, dry_run);
+    if (!dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    return 0;
+}
+
+// One file: converted, nothing to do, or refused (exit 1).
+int convert_one_file(Filesystem& fs, const std::string& image, const std::string& spec, ConvertTarget target,
+                     bool dry_run, bool json) {
+    int status = 0;
+    auto ref = fs.resolve(spec);
+    if (!ref)
+        return report(ref.error());
+    auto out = convert_inode(fs, *ref, target, dry_run);
+    if (!out)
+        return report(out.error());
+    // Nothing is on the image before close() commits it: report after.
+    if (out->status == ConvertStatus::converted && !dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    if (json)
+        std::cout << json_text(outcome_json(image, target, dry_run, *out), 2) << '\n';
+    switch (out->status) {
+    case ConvertStatus::converted:
+        if (!json)
+            std::cout << (dry_run ? "would convert " : "converted ") << printable(spec) << ": " << out->reason << '\n';
+        break;
+    case ConvertStatus::already:
+        if (!json)
+            std::cout << printable(spec) << ": nothing to do: " << out->reason << '\n';
+        break;
+    case ConvertStatus::refused:
+        std::cerr << "e4inline: " << printable(image) << ": " << printable(spec) << ": cannot convert to "
+                  << convert_target_name(target) << ": " << out->reason << '\n';
+        status = static_cast<int>(ExitCode::not_applicable);
+        break;
+    }
+    if (!dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    return status;
+}
+
 int run_convert(const Command& self, int argc, char** argv) {
     std::string to, undo_file;
     bool all = false, dry_run = false, json = false, progress = false;
@@ -130,54 +189,8 @@ int run_convert(const Command& self, int argc, char** argv) {
     if (!fs)
         return report(fs.error());
 
-    int status = 0;
-    if (all) {
-        ProgressBar bar(progress || isatty(STDERR_FILENO));
-        auto summary = convert_all(*fs, spec, target, dry_run,
-                                   [&bar](std::uint64_t done, std::uint64_t total) { bar(done, total); });
-        bar.finish();
-        if (!summary)
-            return report(summary.error());
-        if (!dry_run)
-            if (auto closed = fs->close(); !closed)
-                return report(closed.error());
-        if (json)
-            std::cout << json_text(summary_json(image, spec, target, dry_run, *summary), 2) << '\n';
-        else
-            std::cout << convert_summary_text(*summary, target, dry_run);
-    } else {
-        auto ref = fs->resolve(spec);
-        if (!ref)
-            return report(ref.error());
-        auto out = convert_inode(*fs, *ref, target, dry_run);
-        if (!out)
-            return report(out.error());
-        // Nothing is on the image before close() commits it: report after.
-        if (out->status == ConvertStatus::converted && !dry_run)
-            if (auto closed = fs->close(); !closed)
-                return report(closed.error());
-        if (json)
-            std::cout << json_text(outcome_json(image, target, dry_run, *out), 2) << '\n';
-        switch (out->status) {
-        case ConvertStatus::converted:
-            if (!json)
-                std::cout << (dry_run ? "would convert " : "converted ") << spec << ": " << out->reason << '\n';
-            break;
-        case ConvertStatus::already:
-            if (!json)
-                std::cout << spec << ": nothing to do: " << out->reason << '\n';
-            break;
-        case ConvertStatus::refused:
-            std::cerr << "e4inline: " << image << ": " << spec << ": cannot convert to "
-                      << convert_target_name(target) << ": " << out->reason << '\n';
-            status = static_cast<int>(ExitCode::not_applicable);
-            break;
-        }
-    }
-    if (!dry_run)
-        if (auto closed = fs->close(); !closed)
-            return report(closed.error());
-    return status;
+    return all ? convert_every_file(*fs, image, spec, target, dry_run, json, progress)
+               : convert_one_file(*fs, image, spec, target, dry_run, json);
 }
 
 }  // namespace

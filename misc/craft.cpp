@@ -91,7 +91,7 @@ int run_craft(const Command& self, int argc, char** argv) {
         j["result"] = done;
         std::cout << json_text(j, 2) << '\n';
     } else {
-        std::cout << image << ": " << target << ": " << kind << ": " << done << '\n';
+        std::cout << printable(image) << ": " << printable(target) << ": " << kind << ": " << done << '\n';
     }
     return 0;
 }

@@ -105,7 +105,7 @@ nlohmann::ordered_json tree_json(const std::string& image, const std::string& fr
 void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_run) {
     const char* verb = dry_run ? "would create" : "created";
     for (const auto& p : out.parents_made)
-        std::cout << (dry_run ? "would create" : "created") << " parent directory " << p << '\n';
+        std::cout << (dry_run ? "would create" : "created") << " parent directory " << printable(p) << '\n';
     std::string what;
     switch (out.storage) {
     case Storage::inline_data: what = "inline"; break;
@@ -117,7 +117,7 @@ void print_outcome(const CreateRequest& req, const CreateOutcome& out, bool dry_
         size = fmt::format(", {} bytes", req.data.size());
     else if (req.kind == NodeKind::symlink)
         size = fmt::format(", {}-byte target", req.target.size());
-    std::cout << verb << ' ' << req.path << ": " << what << ' ' << node_kind_name(req.kind) << size
+    std::cout << verb << ' ' << printable(req.path) << ": " << what << ' ' << node_kind_name(req.kind) << size
               << fmt::format(" (inline capacity {})", out.capacity);
     if (out.ino)
         std::cout << fmt::format(", inode {}", out.ino);
@@ -146,133 +146,153 @@ const option create_options[] = {{"from", required_argument, nullptr, 'f'},
                                  {"into", required_argument, nullptr, opt_into},
                                  {"manifest", required_argument, nullptr, opt_manifest}};
 
-int run_create(const Command& self, int argc, char** argv) {
+// What create's options ask for, gathered before the image is opened.
+struct CreateSettings {
     CreateRequest req;
-    TreeOptions tree;
     std::string from, pattern, undo_file, from_dir, manifest, into = "/";
     bool have_size = false, dry_run = false, json = false;
     std::uint64_t size = 0;
-    Args args;
-    const int parsed = parse_args(self, argc, argv, args, [&](int c, const char* value) {
-        const std::string_view arg = value ? value : "";
-        switch (c) {
-        case 'f': from = arg; break;
-        case 's':
-            if (!parse_size(arg, size))
-                return usage_error(self, "--size wants a byte count with an optional K, M or G suffix, not '" +
-                                             std::string(arg) + "'");
-            have_size = true;
-            break;
-        case opt_pattern:
-            if (arg.empty())
-                return usage_error(self, "--pattern needs at least one byte");
-            pattern = arg;
-            break;
-        case 'm': {
-            std::uint16_t m = 0;
-            if (!parse_number(arg, m, 8) || m > 07777)
-                return usage_error(self, "--mode needs octal permission bits (e.g. 0644)");
-            req.attrs.perm = m;
-            break;
-        }
-        case 'u':
-            if (!parse_number(arg, req.attrs.uid))
-                return usage_error(self, "--uid needs a number");
-            break;
-        case 'g':
-            if (!parse_number(arg, req.attrs.gid))
-                return usage_error(self, "--gid needs a number");
-            break;
-        case opt_mtime: {
-            std::int64_t t = 0;
-            if (!parse_number(arg, t) || t < 0 || t > 0xFFFFFFFFLL)
-                return usage_error(self, "--mtime needs seconds since the epoch");
-            req.attrs.mtime = t;
-            break;
-        }
-        case 'd': req.kind = NodeKind::directory; break;
-        case 'l':
-            req.kind = NodeKind::symlink;
-            req.target = arg;
-            break;
-        case 'p': req.parents = true; break;
-        case opt_allow_extents: req.allow_extents = true; break;
-        case 'n': dry_run = true; break;
-        case 'j': json = true; break;
-        case 'z': undo_file = arg; break;
-        case opt_from_dir: from_dir = arg; break;
-        case opt_into: into = arg; break;
-        case opt_manifest: manifest = arg; break;
-        }
-        return next_option;
-    });
-    if (parsed != next_option)
-        return parsed;
-    const bool bulk = !from_dir.empty() || !manifest.empty();
-    if (!from_dir.empty() && !manifest.empty())
+    bool bulk() const { return !from_dir.empty() || !manifest.empty(); }
+};
+
+// One option into ST; next_option, or the usage error's exit status.
+int create_option(const Command& self, CreateSettings& st, int c, std::string_view arg) {
+    switch (c) {
+    case 'f': st.from = arg; break;
+    case 's':
+        if (!parse_size(arg, st.size))
+            return usage_error(self, "--size wants a byte count with an optional K, M or G suffix, not '" +
+                                         std::string(arg) + "'");
+        st.have_size = true;
+        break;
+    case opt_pattern:
+        if (arg.empty())
+            return usage_error(self, "--pattern needs at least one byte");
+        st.pattern = arg;
+        break;
+    case 'm': {
+        std::uint16_t m = 0;
+        if (!parse_number(arg, m, 8) || m > 07777)
+            return usage_error(self, "--mode needs octal permission bits (e.g. 0644)");
+        st.req.attrs.perm = m;
+        break;
+    }
+    case 'u':
+        if (!parse_number(arg, st.req.attrs.uid))
+            return usage_error(self, "--uid needs a number");
+        break;
+    case 'g':
+        if (!parse_number(arg, st.req.attrs.gid))
+            return usage_error(self, "--gid needs a number");
+        break;
+    case opt_mtime: {
+        std::int64_t t = 0;
+        if (!parse_number(arg, t) || t < 0 || t > 0xFFFFFFFFLL)
+            return usage_error(self, "--mtime needs seconds since the epoch");
+        st.req.attrs.mtime = t;
+        break;
+    }
+    case 'd': st.req.kind = NodeKind::directory; break;
+    case 'l':
+        st.req.kind = NodeKind::symlink;
+        st.req.target = arg;
+        break;
+    case 'p': st.req.parents = true; break;
+    case opt_allow_extents: st.req.allow_extents = true; break;
+    case 'n': st.dry_run = true; break;
+    case 'j': st.json = true; break;
+    case 'z': st.undo_file = arg; break;
+    case opt_from_dir: st.from_dir = arg; break;
+    case opt_into: st.into = arg; break;
+    case opt_manifest: st.manifest = arg; break;
+    }
+    return next_option;
+}
+
+// The checks between options and arguments that getopt cannot make, and the
+// --size content; next_option, or the usage error's exit status.
+int check_create_settings(const Command& self, CreateSettings& st, const Args& args) {
+    if (!st.from_dir.empty() && !st.manifest.empty())
         return usage_error(self, "--from-dir and --manifest exclude each other");
-    if (const int counted = check_arg_count(self, args.positional, bulk ? 1 : 2, bulk ? 1 : 2);
+    if (const int counted = check_arg_count(self, args.positional, st.bulk() ? 1 : 2, st.bulk() ? 1 : 2);
         counted != next_option)
         return counted;
-    if (!from.empty() && have_size)
+    if (!st.from.empty() && st.have_size)
         return usage_error(self, "--from and --size exclude each other");
-    if (!pattern.empty() && !have_size)
+    if (!st.pattern.empty() && !st.have_size)
         return usage_error(self, "--pattern needs --size");
-    if (req.kind != NodeKind::regular && (!from.empty() || have_size))
+    if (st.req.kind != NodeKind::regular && (!st.from.empty() || st.have_size))
         return usage_error(self, "--from and --size are for regular files");
-    const std::string image = args.positional[0];
-
-    if (!bulk) {
-        req.path = args.positional[1];
-        if (have_size) {
-            if (size > (1ull << 30))
+    if (!st.bulk()) {
+        st.req.path = args.positional[1];
+        if (st.have_size) {
+            if (st.size > (1ull << 30))
                 return usage_error(self, "--size is limited to 1 GiB");
-            req.data.resize(size, 0);
-            for (std::size_t i = 0; !pattern.empty() && i < size; ++i)
-                req.data[i] = static_cast<std::uint8_t>(pattern[i % pattern.size()]);
+            st.req.data.resize(st.size, 0);
+            for (std::size_t i = 0; !st.pattern.empty() && i < st.size; ++i)
+                st.req.data[i] = static_cast<std::uint8_t>(st.pattern[i % st.pattern.size()]);
         }
     }
+    return next_option;
+}
 
-    auto fs = Filesystem::open(image, args.for_write(dry_run, undo_file));
-    if (!fs)
-        return report(fs.error());
-    if (!bulk && !from.empty()) {
-        // Read once the image is open: what it can store bounds the read.
-        auto data = read_file_source(*fs, from, req.allow_extents);
+// --from-dir or --manifest: a whole tree, then its summary.
+int create_many(Filesystem& fs, const CreateSettings& st, const std::string& image) {
+    TreeOptions tree;
+    tree.dry_run = st.dry_run;
+    tree.allow_extents = st.req.allow_extents;
+    tree.parents = st.req.parents;
+    Result<TreeSummary> summary = !st.from_dir.empty() ? create_from_dir(fs, st.from_dir, st.into, tree)
+                                                       : create_from_manifest(fs, st.manifest, tree);
+    if (!summary)
+        return report(summary.error());
+    // Nothing is on the image before close() commits it: report after.
+    if (!st.dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    if (st.json)
+        std::cout << json_text(tree_json(image, st.from_dir, st.into, st.manifest, *summary, st.dry_run), 2) << '\n';
+    else
+        std::cout << tree_summary_text(*summary, st.dry_run);
+    return 0;
+}
+
+// One file, directory or symlink; --from is read once the image is open
+// (what it can store bounds the read).
+int create_one(Filesystem& fs, CreateSettings& st, const std::string& image) {
+    if (!st.from.empty()) {
+        auto data = read_file_source(fs, st.from, st.req.allow_extents);
         if (!data)
             return report(data.error());
-        req.data = std::move(*data);
+        st.req.data = std::move(*data);
     }
-
-    if (bulk) {
-        tree.dry_run = dry_run;
-        tree.allow_extents = req.allow_extents;
-        tree.parents = req.parents;
-        Result<TreeSummary> summary = !from_dir.empty() ? create_from_dir(*fs, from_dir, into, tree)
-                                                        : create_from_manifest(*fs, manifest, tree);
-        if (!summary)
-            return report(summary.error());
-        // Nothing is on the image before close() commits it: report after.
-        if (!dry_run)
-            if (auto closed = fs->close(); !closed)
-                return report(closed.error());
-        if (json)
-            std::cout << json_text(tree_json(image, from_dir, into, manifest, *summary, dry_run), 2) << '\n';
-        else
-            std::cout << tree_summary_text(*summary, dry_run);
-    } else {
-        auto out = create_node(*fs, req, dry_run);
-        if (!out)
-            return report(out.error());
-        if (!dry_run)
-            if (auto closed = fs->close(); !closed)
-                return report(closed.error());
-        if (json)
-            std::cout << json_text(outcome_json(image, req, *out, dry_run), 2) << '\n';
-        else
-            print_outcome(req, *out, dry_run);
-    }
+    auto out = create_node(fs, st.req, st.dry_run);
+    if (!out)
+        return report(out.error());
+    if (!st.dry_run)
+        if (auto closed = fs.close(); !closed)
+            return report(closed.error());
+    if (st.json)
+        std::cout << json_text(outcome_json(image, st.req, *out, st.dry_run), 2) << '\n';
+    else
+        print_outcome(st.req, *out, st.dry_run);
     return 0;
+}
+
+int run_create(const Command& self, int argc, char** argv) {
+    CreateSettings st;
+    Args args;
+    const int parsed = parse_args(self, argc, argv, args,
+                                  [&](int c, const char* value) { return create_option(self, st, c, value ? value : ""); });
+    if (parsed != next_option)
+        return parsed;
+    if (const int checked = check_create_settings(self, st, args); checked != next_option)
+        return checked;
+    const std::string image = args.positional[0];
+    auto fs = Filesystem::open(image, args.for_write(st.dry_run, st.undo_file));
+    if (!fs)
+        return report(fs.error());
+    return st.bulk() ? create_many(*fs, st, image) : create_one(*fs, st, image);
 }
 
 }  // namespace

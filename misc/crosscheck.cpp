@@ -33,6 +33,50 @@ const option crosscheck_options[] = {{"json", no_argument, nullptr, 'j'},
                                      {"no-checkpoint", no_argument, nullptr, 'C'},
                                      {"floor", no_argument, nullptr, 'F'}};
 
+// --manifest: an unmounted IMAGE against a manifest written by snapshot.
+int run_manifest_check(const std::string& manifest, const std::string& image, bool json) {
+    auto r = check_manifest(manifest, image);
+    if (!r)
+        return report(r.error());
+    if (json)
+        std::cout << json_text(manifest_check_json(*r), 2) << '\n';
+    else
+        std::cout << manifest_check_text(*r);
+    return static_cast<int>(r->equal() ? ExitCode::ok : ExitCode::findings);
+}
+
+// --floor: only the time of an O_DIRECT read of the inode tables in use.
+int run_floor(const std::string& mountpoint, bool json) {
+    auto f = crosscheck_floor(mountpoint);
+    if (!f)
+        return report(f.error());
+    if (json) {
+        nlohmann::ordered_json j;
+        put_name(j, "device", f->device);
+        j["bytes"] = f->bytes;
+        j["floor_ms"] = f->ms;
+        std::cout << json_text(j, 2) << '\n';
+    } else {
+        std::cout << "read " << f->bytes << " bytes of inode tables from " << printable(f->device)
+                  << " with O_DIRECT in " << f->ms << " ms\n";
+    }
+    return 0;
+}
+
+// The testing hooks, from the environment.
+void set_test_hooks(CrosscheckOptions& options) {
+    // For the test that changes the image during the check: a shell
+    // command run after the kernel's view is read, before the freeze.
+    if (const char* cmd = std::getenv("E4INLINE_TEST_BEFORE_FREEZE"))
+        options.before_freeze = [cmd] {
+            if (std::system(cmd) != 0)
+                std::cerr << "e4inline: warning: the E4INLINE_TEST_BEFORE_FREEZE command failed\n";
+        };
+    // For the watchdog test: hold the freeze this long.
+    if (const char* hold = std::getenv("E4INLINE_TEST_HOLD_FREEZE_MS"))
+        options.hold_freeze = std::chrono::milliseconds(std::atoll(hold));
+}
+
 int run_crosscheck(const Command& self, int argc, char** argv) {
     bool json = false, floor = false;
     std::string manifest;
@@ -70,39 +114,13 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
     if (!manifest.empty()) {
         if (const int counted = check_arg_count(self, args.positional, 1, 1); counted != next_option)
             return counted;
-        auto r = check_manifest(manifest, args.positional[0]);
-        if (!r)
-            return report(r.error());
-        if (json)
-            std::cout << json_text(manifest_check_json(*r), 2) << '\n';
-        else
-            std::cout << manifest_check_text(*r);
-        return r->equal() ? 0 : 1;
+        return run_manifest_check(manifest, args.positional[0], json);
     }
     const std::string mountpoint = args.positional[0];
     const std::vector<std::string> paths(args.positional.begin() + 1, args.positional.end());
-    if (floor) {
-        auto f = crosscheck_floor(mountpoint);
-        if (!f)
-            return report(f.error());
-        if (json)
-            std::cout << nlohmann::ordered_json{{"device", f->device}, {"bytes", f->bytes}, {"floor_ms", f->ms}}.dump(2)
-                      << '\n';
-        else
-            std::cout << "read " << f->bytes << " bytes of inode tables from " << f->device << " with O_DIRECT in "
-                      << f->ms << " ms\n";
-        return 0;
-    }
-    // Testing hook for the test that changes the image during the check:
-    // a shell command run after the kernel's view is read, before the freeze.
-    if (const char* cmd = std::getenv("E4INLINE_TEST_BEFORE_FREEZE"))
-        options.before_freeze = [cmd] {
-            if (std::system(cmd) != 0)
-                std::cerr << "e4inline: warning: the E4INLINE_TEST_BEFORE_FREEZE command failed\n";
-        };
-    // Testing hook for the watchdog test: hold the freeze this long.
-    if (const char* hold = std::getenv("E4INLINE_TEST_HOLD_FREEZE_MS"))
-        options.hold_freeze = std::chrono::milliseconds(std::atoll(hold));
+    if (floor)
+        return run_floor(mountpoint, json);
+    set_test_hooks(options);
     if (!options.freeze)
         std::cerr << "e4inline: warning: --no-freeze: syncing instead of freezing; concurrent writers can cause "
                      "false reports\n";
@@ -113,7 +131,7 @@ int run_crosscheck(const Command& self, int argc, char** argv) {
         std::cout << json_text(crosscheck_json(*r), 2) << '\n';
     else
         std::cout << crosscheck_text(*r);
-    return r->equal() ? 0 : 1;
+    return static_cast<int>(r->equal() ? ExitCode::ok : ExitCode::findings);
 }
 
 }  // namespace
@@ -124,7 +142,7 @@ extern const Command crosscheck_command{
     "       [--no-io-uring] [--no-checkpoint] MOUNTPOINT [PATH...]\n"
     "       e4inline crosscheck [--json] --floor MOUNTPOINT\n"
     "       e4inline crosscheck [--json] --manifest MANIFEST IMAGE",
-    "compare the kernel's page cache and flags with the inodes on disk (frozen); 1 on mismatches",
+    "compare the kernel's page cache and flags with the inodes on disk (frozen); 4 on mismatches",
     "  -j, --json            print the JSON document described in e4inline(8)\n"
     "  -n, --no-freeze       syncfs instead of FIFREEZE (concurrent writers can cause false reports)\n"
     "  -i, --inline-only     compare only files that are inline (on disk or in the kernel)\n"

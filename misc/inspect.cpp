@@ -51,7 +51,7 @@ int run_inspect(const Command& self, int argc, char** argv) {
         }
         first = false;
         if (require_inline && !in->layout.inline_flag()) {
-            std::cerr << "e4inline: " << image << ": " << spec << ": not inline: " << in->layout.storage_reason
+            std::cerr << "e4inline: " << printable(image) << ": " << printable(spec) << ": not inline: " << in->layout.storage_reason
                       << '\n';
             status = std::max(status, static_cast<int>(ExitCode::not_applicable));
         }

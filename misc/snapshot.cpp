@@ -19,7 +19,7 @@ int run_snapshot(const Command& self, int argc, char** argv) {
     if (!m)
         return report(m.error());
     for (const auto& w : m->warnings)
-        std::cerr << "e4inline: warning: " << w << '\n';
+        std::cerr << "e4inline: warning: " << printable(w) << '\n';
     if (!write_stdout(json_text(manifest_json(*m), 1) + "\n"))
         return report(errno_error(errno, "writing to standard output", mountpoint));
     return 0;

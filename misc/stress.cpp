@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "stress/stress.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline::cli {
 
@@ -72,8 +73,9 @@ int check_image(const std::string& image, const std::string& report_path) {
         return 8;
     if (r->mismatches.empty())
         return 0;
-    std::cerr << fmt::format("e4inline: {} file(s) in {} differ from {}\n", r->mismatches.size(), image, report_path);
-    return 4;
+    std::cerr << fmt::format("e4inline: {} file(s) in {} differ from {}\n", r->mismatches.size(), printable(image),
+                             printable(report_path));
+    return static_cast<int>(ExitCode::findings);
 }
 
 // The long-only options (their vals are not in the short string).
@@ -92,6 +94,25 @@ const option stress_options[] = {{"workload", required_argument, nullptr, 'w'},
                                  {"classify", required_argument, nullptr, opt_classify},
                                  {"killed", required_argument, nullptr, opt_killed},
                                  {"check-image", required_argument, nullptr, opt_check_image}};
+
+// The workload run itself: MOUNTPOINT, --workload, then the report; exit 4
+// when the verdict is not ok.
+int run_workload(const Command& self, StressOptions& o, const Args& args, bool json) {
+    if (const int counted = check_arg_count(self, args.positional, 1, 1); counted != next_option)
+        return counted;
+    if (o.workload.empty())
+        return usage_error(self, "--workload is required (--list shows them)");
+    if (o.duration > 0 && o.iterations > 0)
+        return usage_error(self, "--duration and --iterations exclude each other");
+    o.mountpoint = args.positional[0];
+    auto r = run_stress(o);
+    if (!r)
+        return report(r.error());
+    std::string out = json ? json_text(stress_json(*r), 2) + "\n" : stress_text(*r);
+    if (!write_stdout(out))
+        return 8;
+    return static_cast<int>(r->verdict == "ok" ? ExitCode::ok : ExitCode::findings);
+}
 
 int run_stress_command(const Command& self, int argc, char** argv) {
     StressOptions o;
@@ -161,20 +182,7 @@ int run_stress_command(const Command& self, int argc, char** argv) {
             return counted;
         return check_image(check_image_of, args.positional[0]);
     }
-    if (const int counted = check_arg_count(self, args.positional, 1, 1); counted != next_option)
-        return counted;
-    if (o.workload.empty())
-        return usage_error(self, "--workload is required (--list shows them)");
-    if (o.duration > 0 && o.iterations > 0)
-        return usage_error(self, "--duration and --iterations exclude each other");
-    o.mountpoint = args.positional[0];
-    auto r = run_stress(o);
-    if (!r)
-        return report(r.error());
-    std::string out = json ? stress_json(*r).dump(2) + "\n" : stress_text(*r);
-    if (!write_stdout(out))
-        return 8;
-    return r->verdict == "ok" ? 0 : 4;
+    return run_workload(self, o, args, json);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "lib/mountinfo.hpp"
 #include "stress/workload.hpp"
 #include "lib/e4inlineP.hpp"
+#include "lib/text.hpp"
 
 namespace e4inline {
 
@@ -52,13 +53,13 @@ StressCrossCheck post_workload_crosscheck(const std::string& mountpoint, const s
     }
     c.ran = true;
     c.status = report->equal() ? "equal" : "mismatch";
-    c.counts = report->counts;
-    c.freeze_ms = report->freeze_ms;
-    c.mismatches = std::move(report->mismatches);
-    c.warnings = std::move(report->warnings);
+    c.report = std::move(*report);
     return c;
 }
 
+// The cross-check in the stress report: "ran" and "status", then, when it
+// ran, crosscheck --json's own document (crosscheck_json: the same keys, the
+// same lossless names), else "error".
 nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
     nlohmann::ordered_json j;
     j["ran"] = c.ran;
@@ -67,23 +68,7 @@ nlohmann::ordered_json crosscheck_section_json(const StressCrossCheck& c) {
         j["error"] = c.error;
         return j;
     }
-    j["files"] = c.counts.files;
-    j["inline_files"] = c.counts.inline_files;
-    j["skipped"] = c.counts.skipped;
-    j["bytes"] = c.counts.bytes;
-    j["freeze_ms"] = std::round(c.freeze_ms * 1000) / 1000;
-    j["mismatches"] = nlohmann::ordered_json::array();
-    for (const auto& m : c.mismatches) {
-        nlohmann::ordered_json e;
-        e["path"] = m.path;
-        e["inode"] = m.ino;
-        e["kind"] = mismatch_kind_name(m.kind);
-        e["offset"] = m.has_offset ? nlohmann::ordered_json(m.offset) : nlohmann::ordered_json(nullptr);
-        e["kernel"] = m.kernel;
-        e["disk"] = m.disk;
-        j["mismatches"].push_back(std::move(e));
-    }
-    j["warnings"] = c.warnings;
+    j.update(crosscheck_json(c.report));
     return j;
 }
 
@@ -91,20 +76,21 @@ std::string crosscheck_section_text(const StressCrossCheck& c) {
     if (!c.ran)
         return fmt::format("Cross-check: not run ({})\n", c.error.empty() ? c.status : c.error);
     std::string s = fmt::format("Cross-check: {} ({} files, {} inline, {} bytes compared, frozen {:.1f} ms)\n",
-                                c.status, c.counts.files, c.counts.inline_files, c.counts.bytes, c.freeze_ms);
-    for (const auto& m : c.mismatches) {
-        s += fmt::format("  {} (inode {}): {}", m.path, m.ino, mismatch_kind_name(m.kind));
+                                c.status, c.report.counts.files, c.report.counts.inline_files, c.report.counts.bytes,
+                                c.report.freeze_ms);
+    for (const auto& m : c.report.mismatches) {
+        s += fmt::format("  {} (inode {}): {}", printable(m.path), m.ino, mismatch_kind_name(m.kind));
         if (m.has_offset)
             s += fmt::format(" at {}", m.offset);
-        s += fmt::format(": kernel {}, disk {}\n", m.kernel, m.disk);
+        s += fmt::format(": kernel {}, disk {}\n", printable(m.kernel), printable(m.disk));
     }
-    for (const auto& w : c.warnings)
-        s += fmt::format("  warning: {}\n", w);
+    for (const auto& w : c.report.warnings)
+        s += fmt::format("  warning: {}\n", printable(w));
     return s;
 }
 
 std::string verdict_of(const StressReport& r) {
-    bool data = !r.mismatches.empty() || !r.crosscheck.mismatches.empty();
+    bool data = !r.mismatches.empty() || !r.crosscheck.report.mismatches.empty();
     bool log = !r.kernel_log.empty();
     return data && log ? "mismatch+kernel-log" : data ? "mismatch" : log ? "kernel-log" : "ok";
 }
@@ -320,12 +306,16 @@ Result<std::size_t> probe_inline_capacity(const std::string& dir) {
 
 }  // namespace stress
 
-Result<StressReport> run_stress(const StressOptions& o) {
-    const stress::WorkloadRecord* record = stress::find_workload_record(o.workload);
+namespace stress {
+namespace {
+
+// The workload O asks for, if it may run here: a known name, not one that
+// can crash the kernel outside a VM, on ext4.
+Result<const WorkloadRecord*> admit(const StressOptions& o) {
+    const WorkloadRecord* record = find_workload_record(o.workload);
     if (!record)
         return unexpected(plain_error(ExitCode::usage, "unknown workload '" + o.workload + "' (stress --list shows them)"));
-    const WorkloadInfo* info = &record->info;
-    if (info->can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
+    if (record->info.can_crash_kernel && !o.in_vm && !running_in_e4inline_vm())
         return unexpected(plain_error(
             ExitCode::not_applicable,
             fmt::format("workload {} can crash the kernel that runs it; run it in a throwaway VM "
@@ -337,6 +327,37 @@ Result<StressReport> run_stress(const StressOptions& o) {
         return unexpected(errno_error(errno, "reading the filesystem of", o.mountpoint));
     if (sf.f_type != kExt4SuperMagic)
         return unexpected(plain_error(ExitCode::not_applicable, "not an ext4 filesystem", o.mountpoint));
+    return record;
+}
+
+// The iterations, until the count or the deadline (or the first failure with
+// --stop-on-failure), reading the kernel log after each so that the first
+// failure is timed from START.
+Result<void> run_iterations(Context& ctx, const WorkloadRecord& record, const StressOptions& o, KernelLog& klog,
+                            std::chrono::steady_clock::time_point start, StressReport& r) {
+    std::optional<FailingAllocation> failing;
+    if (record.info.needs_failing_allocation)
+        failing.emplace(E4I_TRY(FailingAllocation::make(ctx.dir)));
+    auto iteration = record.iteration;
+    while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
+        E4I_TRY(iteration(ctx, r.iterations));
+        ++r.iterations;
+        for (auto& f : klog.read_findings())
+            r.kernel_log.push_back(std::move(f));
+        if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
+            r.first_failure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (o.stop_on_failure && r.first_failure_seconds >= 0)
+            break;
+    }
+    return {};
+}
+
+}  // namespace
+}  // namespace stress
+
+Result<StressReport> run_stress(const StressOptions& o) {
+    const stress::WorkloadRecord* record = E4I_TRY(stress::admit(o));
+    const WorkloadInfo* info = &record->info;
 
     stress::Context ctx;
     ctx.mountpoint = o.mountpoint;
@@ -384,24 +405,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
     r.seed = o.seed;
     auto klog = E4I_TRY(KernelLog::open_from_now(r.device));
 
-    {
-        std::optional<stress::FailingAllocation> failing;
-        if (info->needs_failing_allocation)
-            failing.emplace(E4I_TRY(stress::FailingAllocation::make(ctx.dir)));
-        auto iteration = record->iteration;
-        while ((ctx.iterations_wanted == 0 || r.iterations < ctx.iterations_wanted) && ctx.time_left()) {
-            E4I_TRY(iteration(ctx, r.iterations));
-            ++r.iterations;
-            // The log is read after every iteration so that the first failure is timed.
-            for (auto& f : klog.read_findings())
-                r.kernel_log.push_back(std::move(f));
-            if (r.first_failure_seconds < 0 && (!r.kernel_log.empty() || !ctx.mismatches.empty()))
-                r.first_failure_seconds =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (o.stop_on_failure && r.first_failure_seconds >= 0)
-                break;
-        }
-    }
+    E4I_TRY(stress::run_iterations(ctx, *record, o, klog, start, r));
     if (const UniqueFd dirfd(::open(ctx.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dirfd)
         ::syncfs(dirfd.get());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -416,7 +420,7 @@ Result<StressReport> run_stress(const StressOptions& o) {
     for (auto& f : klog.read_findings(true))
         r.kernel_log.push_back(std::move(f));
     if (r.first_failure_seconds < 0 &&
-        (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.mismatches.empty()))
+        (!r.kernel_log.empty() || !r.mismatches.empty() || !r.crosscheck.report.mismatches.empty()))
         r.first_failure_seconds = r.seconds;
     r.verdict = verdict_of(r);
     if (o.clean)
@@ -428,8 +432,8 @@ nlohmann::ordered_json stress_json(const StressReport& r) {
     nlohmann::ordered_json j;
     j["workload"] = r.workload;
     j["can_crash_kernel"] = r.can_crash_kernel;
-    j["mountpoint"] = r.mountpoint;
-    j["device"] = r.device;
+    put_name(j, "mountpoint", r.mountpoint);
+    put_name(j, "device", r.device);
     j["threads"] = r.threads;
     j["seed"] = r.seed;
     j["inline_capacity"] = r.inline_capacity;

@@ -54,10 +54,7 @@ struct StressCrossCheck {
     bool ran = false;
     std::string status;           // "equal", "mismatch", or "error" (then `error` says why)
     std::string error;
-    CrosscheckCounts counts;
-    double freeze_ms = 0;
-    std::vector<Mismatch> mismatches;
-    std::vector<std::string> warnings;
+    CrosscheckReport report;      // what crosscheck found, when it ran
 };
 
 struct StressReport {

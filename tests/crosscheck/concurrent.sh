@@ -112,12 +112,12 @@ dev=$(findmnt -no SOURCE "$M")
 ino=$(stat -c %i "$M/victim"); pos=$(disk_pos "$img" "$ino")
 E4INLINE_TEST_BEFORE_FREEZE="printf Z | dd of='$img' bs=1 seek=$((pos + 40 + 17)) conv=notrunc status=none && blockdev --flushbufs $dev" \
     "$E4INLINE" crosscheck "$M" /victim /d00 >"$T/out" 2>&1; rc=$?
-check "a byte poked into the image between the reading and the freeze: exit 1" [ $rc -eq 1 ]
+check "a byte poked into the image between the reading and the freeze: exit 4" [ $rc -eq 4 ]
 check "... found at exactly offset 17 of /victim" \
     grep -q "^/victim (inode $ino, regular): content mismatch: .*first difference at offset 17$" "$T/out"
 check "... and nothing else differs" sh -c "grep -q '^1 mismatches (content 1)$' '$T/out'"
 "$E4INLINE" crosscheck --walk-frozen "$M" /victim >"$T/out2" 2>&1; rc=$?
 check "the old way (--walk-frozen) finds the same" \
-    sh -c "[ $rc -eq 1 ] && grep -q 'first difference at offset 17$' '$T/out2'"
+    sh -c "[ $rc -eq 4 ] && grep -q 'first difference at offset 17$' '$T/out2'"
 exec 3<&-
 done_testing

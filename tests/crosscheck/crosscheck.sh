@@ -166,11 +166,13 @@ mount -o remount,noatime "$M"
 dev=$(findmnt -no SOURCE "$M")
 pattern_file "$M/content" 100 11; pattern_file "$M/flag" 50 12; pattern_file "$M/size" 100 13
 pattern_file "$M/untouched" 100 14; pattern_file "$M/grow" 100 15
+odd=$(printf 'a\001\377')   # a control character and a byte that is not UTF-8
+pattern_file "$M/$odd" 50 16
 dd if=/dev/urandom of="$M/big" bs=1M count=3 status=none
 # Keep the kernel's inodes and pages in memory for the whole test. The
 # descriptors must be closed before the cleanup unmounts, whatever happens.
-exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow" 8<"$M/big"
-trap 'exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-; e4i_run_cleanup' EXIT
+exec 3<"$M/content" 4<"$M/flag" 5<"$M/size" 6<"$M/untouched" 7<"$M/grow" 8<"$M/big" 9<"$M/$odd"
+trap 'exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-; e4i_run_cleanup' EXIT
 settle "$M"
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
 check "before any change: all equal" [ $rc -eq 0 ]
@@ -182,6 +184,7 @@ poke "$img" $((pos + vo + 5)) 'Q'             # inline byte 65, in system.data
 debugfs -w -R "sif <$(stat -c %i "$M/flag")> flags 0" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/size")> size 40" "$img" >/dev/null 2>&1
 debugfs -w -R "sif <$(stat -c %i "$M/grow")> size 120" "$img" >/dev/null 2>&1
+debugfs -w -R "sif <$(stat -c %i "$M/$odd")> flags 0" "$img" >/dev/null 2>&1
 # A 3 MiB file in extents (compared in 1 MiB chunks): one byte at file
 # offset 2100000, in the third chunk. Its page cache keeps the old byte.
 bs=$(dumpe2fs -h "$img" 2>/dev/null | awk '/^Block size:/ { print $3 }')
@@ -193,7 +196,7 @@ forget_disk "$dev"
 
 "$E4INLINE" crosscheck "$M" >"$T/out" 2>&1; rc=$?
 diag "$(grep -v '^    ' "$T/out")"
-check "changes behind the kernel's back: exit 1" [ $rc -eq 1 ]
+check "changes behind the kernel's back: exit 4" [ $rc -eq 4 ]
 check "content: mismatch at exactly offset 17 (i_block)" \
     grep -q "^/content (inode $ino, regular): content mismatch: .*first difference at offset 17$" "$T/out"
 check "content: the hexdump shows the kernel's and the disk's bytes" \
@@ -206,6 +209,12 @@ check "i_size past the inline size in use: a disk-layout mismatch" \
     grep -q "^/grow (inode [0-9]*, regular): disk-layout mismatch: kernel -, disk i_size 120 exceeds the inline size in use 100$" "$T/out"
 check "a file in extents: content mismatch at exactly offset 2100000 (read with O_DIRECT)" \
     grep -q "^/big (inode [0-9]*, regular): content mismatch: .*first difference at offset 2100000$" "$T/out"
+check "a name with a control byte and a non-UTF-8 byte is escaped in the text (printable)" \
+    grep -qF '/a\x01\xff (inode ' "$T/out"
+check "... and no raw byte of it reaches the text" sh -c "! LC_ALL=C grep -q '$odd' '$T/out'"
+"$E4INLINE" crosscheck --json "$M" "$M/$odd" >"$T/json-odd" 2>&1; rc=$?
+check "... and is lossless in the JSON: path_b64 holds its exact bytes" \
+    sh -c "[ $rc -eq 4 ] && grep -q '\"path_b64\": \"L2EB/w==\"' '$T/json-odd'"
 "$E4INLINE" crosscheck --inline-only "$M" /big >"$T/out2" 2>&1; rc=$?
 check "--inline-only leaves the file in extents alone (exit 0)" [ $rc -eq 0 ]
 check "an untouched file has no mismatch" sh -c "! grep -q '^/untouched ' '$T/out'"
@@ -215,7 +224,7 @@ poke "$img" $((pos + 40 + 17)) "$(dd if="$M/content" bs=1 skip=17 count=1 status
 forget_disk "$dev"
 "$E4INLINE" crosscheck --json "$M" /content >"$T/json" 2>&1; rc=$?
 check "content in system.data: mismatch at exactly offset 65 (JSON)" \
-    sh -c "[ $rc -eq 1 ] && grep -q '\"kind\": \"content\"' '$T/json' && grep -q '\"offset\": 65,' '$T/json'"
-exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-
+    sh -c "[ $rc -eq 4 ] && grep -q '\"kind\": \"content\"' '$T/json' && grep -q '\"offset\": 65,' '$T/json'"
+exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
 
 done_testing

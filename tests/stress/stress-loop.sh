@@ -21,7 +21,7 @@ for w in truncate-down-up mmap-convert dir-grow-shrink xattr-vs-write; do
     # the work directory and found the two views equal.
     check "$w: cross-check ran" grep -q '^    "ran": true,$' "$T/$w.json"
     check "$w: cross-check status equal" grep -q '^    "status": "equal",$' "$T/$w.json"
-    ccfiles=$(sed -n 's/^    "files": \([0-9]*\),$/\1/p' "$T/$w.json")
+    ccfiles=$(sed -n 's/^      "inodes": \([0-9]*\),$/\1/p' "$T/$w.json")   # crosscheck --json's counts.inodes
     check "$w: cross-check compared the workload's files (${ccfiles:-none})" [ "${ccfiles:-0}" -gt 1 ]
     check "$w: cross-check reports its freeze time" grep -q '^    "freeze_ms": [0-9.e-]*,$' "$T/$w.json"
     check "$w: cross-check found no mismatches" grep -q '^    "mismatches": \[\],$' "$T/$w.json"
