@@ -623,12 +623,8 @@ struct CtimeProof {
 bool extents_in_inode(std::span<const std::uint8_t> raw) {
     if (raw.size() < od::off_block + 60)
         return false;
-    std::uint32_t flags = 0;
-    std::uint16_t magic = 0, depth = 0;
-    std::memcpy(&flags, raw.data() + od::off_flags, sizeof flags);
-    std::memcpy(&magic, raw.data() + od::off_block, sizeof magic);
-    std::memcpy(&depth, raw.data() + od::off_block + 6, sizeof depth);
-    return (le32toh(flags) & od::fl_extents) && le16toh(magic) == 0xf30a && le16toh(depth) == 0;
+    return (bytes::le32(raw, od::off_flags) & od::fl_extents) && bytes::le16(raw, od::off_block) == 0xf30a &&
+           bytes::le16(raw, od::off_block + 6) == 0;
 }
 
 // Whether inodes A and B map the same directory blocks: the same i_size,
@@ -640,13 +636,230 @@ bool same_mapping(std::span<const std::uint8_t> a, std::span<const std::uint8_t>
     return same(od::off_size_lo, 4) && same(od::off_flags, 4) && same(od::off_block, 60) && same(od::off_size_high, 4);
 }
 
+using Clock = std::chrono::steady_clock;
+
+// When each step of a revalidating check ended, and how much each did
+// (printed with E4I_DEBUG_TIMING).
+struct RevalidateTimes {
+    Clock::time_point t0, walk0, walk, sync0, ckpt0, ckpt, frozen, inodes, again, dirs, cmp;
+    std::size_t with_tables = 0, reread = 0, more_dirs = 0;
+};
+
+// For each file of the view: where its inode will be in the image of the
+// inode tables, and what proves the file unchanged; then the few files that
+// may need the device while frozen (those the kernel shows as inline are
+// compared from what is captured: a disagreement on the flag is reported
+// without reading anything), and the directories.
+struct FilePlan {
+    std::vector<RawInode> found;
+    std::vector<CtimeProof> proofs;
+    std::vector<std::size_t> maybe_device, directories;
+};
+
+// Which inodes to read, sorted, before the freeze rather than in it.
+Result<InodeTableImage> plan_view_inodes(const Filesystem& fs, const KernelView& view) {
+    std::vector<ext2_ino_t> inos;
+    inos.reserve(view.files.size());
+    for (const auto& f : view.files)
+        inos.push_back(static_cast<ext2_ino_t>(f.ino));
+    std::sort(inos.begin(), inos.end());
+    return plan_inode_tables(fs, std::move(inos));
+}
+
+FilePlan plan_files(const KernelView& view, const InodeTableImage& image) {
+    const std::size_t n = view.files.size();
+    FilePlan plan;
+    plan.found.resize(n);
+    plan.proofs.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const KernelFile& k = view.files[i];
+        const auto ino = static_cast<ext2_ino_t>(k.ino);
+        plan.found[i] = {image.inode(ino), image.byte_offset(ino)};
+        plan.proofs[i] = CtimeProof::of(k);
+        if (!(k.has_flags && k.kernel_inline()))
+            plan.maybe_device.push_back(i);
+        if (k.type == FileType::directory)
+            plan.directories.push_back(i);
+    }
+    return plan;
+}
+
+// The blocks of the directories that are not inline, planned from their
+// inodes as they are now, to be read with the inode tables under the
+// freeze; a directory whose mapping the freeze shows different is read
+// again after them. Only trees of extents held in the inode (depth 0): the
+// inode's bytes then prove the mapping. A directory caught half changed
+// cannot be planned: it is read after.
+struct PredictedDirectories {
+    std::optional<InodeTableImage> image;  // holds the bytes `raw` points into
+    std::unordered_map<ext2_ino_t, std::span<const std::uint8_t>> raw;
+    DirectoryBlocks blocks;
+};
+
+PredictedDirectories predict_directories(const Filesystem& fs, const DirectReader& reader, const KernelView& view,
+                                         const FilePlan& plan, const CrosscheckOptions& options) {
+    PredictedDirectories p;
+    if (options.inline_only || plan.directories.empty())
+        return p;
+    std::vector<ext2_ino_t> dir_inos;
+    for (const std::size_t i : plan.directories)
+        dir_inos.push_back(static_cast<ext2_ino_t>(view.files[i].ino));
+    auto image = read_inode_tables(fs, reader, std::move(dir_inos));
+    if (!image)
+        return p;
+    p.image = std::move(*image);
+    std::vector<RawDirectory> now;
+    for (const std::size_t i : plan.directories) {
+        const auto ino = static_cast<ext2_ino_t>(view.files[i].ino);
+        const auto raw = p.image->inode(ino);
+        if (!raw.empty() && !disk_inline_flag(raw) && extents_in_inode(raw))
+            now.push_back({ino, raw});
+    }
+    if (auto blocks = plan_directory_blocks(fs, now)) {
+        p.blocks = std::move(*blocks);
+        for (const auto& d : now)
+            p.raw.emplace(d.ino, d.raw);
+    }
+    return p;
+}
+
+// What the freeze would write back and checkpoint while holding the
+// writers off, done now: what the walk let writers dirty, then the journal
+// to its home locations, so that FIFREEZE finds little to do.
+Result<void> settle_before_freeze(int root_fd, const CrosscheckOptions& options, CrosscheckReport& report,
+                                  RevalidateTimes& t) {
+    if (options.before_freeze)
+        options.before_freeze();
+    t.sync0 = Clock::now();
+    if (syncfs(root_fd) != 0)
+        return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
+    t.ckpt0 = Clock::now();
+    if (options.checkpoint)
+        report.checkpoint = E4I_TRY(checkpoint_journal(root_fd, report.mountpoint));
+    t.ckpt = Clock::now();
+    if (report.checkpoint)
+        report.checkpoint_ms = ms_between(t.ckpt0, t.ckpt);
+    return {};
+}
+
+// The inodes as the freeze left them on the device: one image for the view
+// as read, one more for what was read again.
+struct FrozenInodes {
+    std::vector<InodeTableImage> images;
+    RawInode find(std::uint64_t ino) const {
+        for (const auto& image : images)
+            if (auto raw = image.inode(static_cast<ext2_ino_t>(ino)); !raw.empty())
+                return RawInode{raw, image.byte_offset(static_cast<ext2_ino_t>(ino))};
+        return RawInode{};
+    }
+    // The inodes of FILES in no image yet.
+    std::vector<ext2_ino_t> missing(const std::vector<KernelFile>& files) const {
+        std::vector<ext2_ino_t> inos;
+        inos.reserve(files.size());
+        for (const auto& f : files)
+            if (find(f.ino).raw.empty())
+                inos.push_back(static_cast<ext2_ino_t>(f.ino));
+        return inos;
+    }
+};
+
+// Still frozen: the files whose ctime does not prove them unchanged are read
+// again from the kernel (more than a few: the walk met writers at work), and
+// their inodes from the device; every file may then need the device.
+Result<void> reread_unproven(int root_fd, dev_t dev, const KernelViewOptions& kv, const Filesystem& fs,
+                             const DirectReader& reader, KernelView& view, FrozenInodes& frozen, FilePlan& plan,
+                             CrosscheckReport& report, RevalidateTimes& t) {
+    std::vector<std::size_t> again;
+    for (std::size_t i = 0; i < plan.found.size(); ++i)
+        if (!plan.proofs[i].holds(plan.found[i].raw))
+            again.push_back(i);
+    t.reread = again.size();
+    if (again.empty())
+        return {};
+    for (std::size_t i = 0; i < again.size() && i < 10; ++i)
+        report.changed_paths.push_back(view.files[again[i]].path);
+    const Reread r = E4I_TRY(reread_kernel_files(root_fd, dev, view, again, kv));
+    report.counts.changed = r.changed + r.added;
+    report.counts.vanished = r.vanished;
+    frozen.images.push_back(E4I_TRY(read_inode_tables(fs, reader, frozen.missing(view.files))));
+    plan.found.resize(view.files.size());
+    plan.maybe_device.clear();
+    plan.directories.clear();
+    for (std::size_t i = 0; i < view.files.size(); ++i) {
+        plan.found[i] = frozen.find(view.files[i].ino);
+        plan.maybe_device.push_back(i);
+        if (view.files[i].type == FileType::directory)
+            plan.directories.push_back(i);
+    }
+    return {};
+}
+
+// The blocks of the directories that are not inline on disk: those read
+// with the inode tables where the frozen inode maps what was predicted, the
+// rest read now.
+Result<std::unordered_map<ext2_ino_t, Bytes>> frozen_directory_blocks(const Filesystem& fs, const DirectReader& reader,
+                                                                      const KernelView& view, const FilePlan& plan,
+                                                                      const PredictedDirectories& predicted,
+                                                                      const CrosscheckOptions& options,
+                                                                      RevalidateTimes& t) {
+    std::unordered_map<ext2_ino_t, Bytes> dir_blocks;
+    std::vector<RawDirectory> dirs;
+    auto read_with_tables = predicted.blocks.take();
+    if (!options.inline_only)
+        for (const std::size_t i : plan.directories) {
+            const auto ino = static_cast<ext2_ino_t>(view.files[i].ino);
+            const auto& raw = plan.found[i].raw;
+            if (disk_inline_flag(raw))
+                continue;
+            const auto p = predicted.raw.find(ino);
+            const auto b = read_with_tables.find(ino);
+            if (p != predicted.raw.end() && b != read_with_tables.end() && same_mapping(p->second, raw))
+                t.with_tables += dir_blocks.emplace(ino, std::move(b->second)).second ? 1 : 0;
+            else
+                dirs.push_back({ino, raw});
+        }
+    t.more_dirs = dirs.size();
+    for (auto& [ino, blocks] : E4I_TRY(read_directory_blocks(fs, reader, dirs)))
+        dir_blocks.insert_or_assign(ino, std::move(blocks));
+    return dir_blocks;
+}
+
+// Still frozen: the files not inline on disk that need the device are
+// compared now; which were, so that the rest is compared after the thaw.
+Result<std::vector<char>> compare_needing_device(Checker& checker, const KernelView& view, const FilePlan& plan,
+                                                 const FreezeGuard& guard, const CrosscheckOptions& options,
+                                                 CrosscheckReport& report) {
+    std::vector<char> compared(view.files.size(), 0);
+    for (std::size_t n = 0; n < plan.maybe_device.size(); ++n) {
+        const std::size_t i = plan.maybe_device[n];
+        if ((n & 1023) == 1023 && guard.expired())
+            return unexpected(overran(options, report));
+        if (!disk_inline_flag(plan.found[i].raw) && checker.needs_device(view.files[i], plan.found[i])) {
+            checker.compare(view.files[i], plan.found[i]);
+            compared[i] = 1;
+        }
+    }
+    return compared;
+}
+
+void print_revalidate_times(const CrosscheckReport& report, const RevalidateTimes& t) {
+    fmt::print(stderr,
+               "timing: setup {:.1f} ms, walk before the freeze {:.1f} ms, syncfs {:.1f} ms, checkpoint {:.1f} ms; "
+               "frozen: FIFREEZE {:.1f} ms, inode tables and {} directories {:.1f} ms, {} read again {:.1f} ms, "
+               "{} more directories {:.1f} ms, compare {:.1f} ms, FITHAW {:.1f} ms\n",
+               ms_between(t.t0, t.walk0), ms_between(t.walk0, t.walk), ms_between(t.sync0, t.ckpt0),
+               ms_between(t.ckpt0, t.ckpt), report.freeze_ioctl_ms, t.with_tables, ms_between(t.frozen, t.inodes),
+               t.reread, ms_between(t.inodes, t.again), t.more_dirs, ms_between(t.again, t.dirs),
+               ms_between(t.dirs, t.cmp), report.thaw_ioctl_ms);
+}
+
 // The default way: the kernel's view read before the freeze with writers
 // fenced, and under it only the inode tables (and the blocks of the
 // directories that are not inline), from which the ctimes prove each file
 // unchanged; what they do not prove is read again, still frozen.
 Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd, dev_t dev, const DeviceProbe& probe,
                                             const std::vector<std::string>& paths, const CrosscheckOptions& options,
-                                            std::chrono::steady_clock::time_point t0) {
+                                            Clock::time_point t0) {
     report.method = "revalidate";
     if (!options.freeze) {
         CrosscheckOptions walk = options;
@@ -656,6 +869,8 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
             r->method = "revalidate";
         return r;
     }
+    RevalidateTimes t;
+    t.t0 = t0;
     // The watchdog is forked before any thread starts.
     FreezeGuard guard = E4I_TRY(FreezeGuard::arm(report.mountpoint, freeze_options(options)));
     // Write back now what the freeze would otherwise write back while
@@ -678,148 +893,30 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     kv.inline_only = options.inline_only;
     kv.threads = options.threads;
     kv.fence_writers = true;
-    const auto t_walk0 = std::chrono::steady_clock::now();
+    t.walk0 = Clock::now();
     KernelView view = E4I_TRY(read_kernel_view(root_fd, dev, report.mountpoint, paths, kv));
-    const auto t_walk = std::chrono::steady_clock::now();
+    t.walk = Clock::now();
 
-    // Which inodes to read, sorted, before the freeze rather than in it.
-    std::vector<ext2_ino_t> first_inos;
-    first_inos.reserve(view.files.size());
-    for (const auto& f : view.files)
-        first_inos.push_back(static_cast<ext2_ino_t>(f.ino));
-    std::sort(first_inos.begin(), first_inos.end());
-    InodeTableImage first_image = E4I_TRY(plan_inode_tables(fs, std::move(first_inos)));
-    // Where each inode will be in it, what proves each file unchanged, and
-    // the few files that may need the device while frozen (those the
-    // kernel shows as inline are compared from what is captured: a
-    // disagreement on the flag is reported without reading anything).
-    const std::size_t n_read = view.files.size();
-    std::vector<RawInode> found(n_read);
-    std::vector<CtimeProof> proofs(n_read);
-    std::vector<std::size_t> maybe_device, directories;
-    for (std::size_t i = 0; i < n_read; ++i) {
-        const KernelFile& k = view.files[i];
-        const auto ino = static_cast<ext2_ino_t>(k.ino);
-        found[i] = {first_image.inode(ino), first_image.byte_offset(ino)};
-        proofs[i] = CtimeProof::of(k);
-        if (!(k.has_flags && k.kernel_inline()))
-            maybe_device.push_back(i);
-        if (k.type == FileType::directory)
-            directories.push_back(i);
-    }
-    // The blocks of the directories that are not inline, planned from their
-    // inodes as they are now, are read with the inode tables under the
-    // freeze; a directory whose mapping the freeze shows different is read
-    // again after them. Only trees of extents held in the inode (depth 0):
-    // the inode's bytes then prove the mapping.
-    std::unordered_map<ext2_ino_t, std::span<const std::uint8_t>> predicted_raw;
-    DirectoryBlocks predicted;
-    std::optional<InodeTableImage> dir_image;
-    if (!options.inline_only && !directories.empty()) {
-        std::vector<ext2_ino_t> dir_inos;
-        for (const std::size_t i : directories)
-            dir_inos.push_back(static_cast<ext2_ino_t>(view.files[i].ino));
-        if (auto image = read_inode_tables(fs, reader, std::move(dir_inos))) {
-            dir_image = std::move(*image);
-            std::vector<RawDirectory> now;
-            for (const std::size_t i : directories) {
-                const auto ino = static_cast<ext2_ino_t>(view.files[i].ino);
-                const auto raw = dir_image->inode(ino);
-                if (!raw.empty() && !disk_inline_flag(raw) && extents_in_inode(raw))
-                    now.push_back({ino, raw});
-            }
-            // A directory caught half changed cannot be planned: it is read after.
-            if (auto plan = plan_directory_blocks(fs, now)) {
-                predicted = std::move(*plan);
-                for (const auto& d : now)
-                    predicted_raw.emplace(d.ino, d.raw);
-            }
-        }
-    }
-
-    // What the freeze would write back and checkpoint while holding the
-    // writers off, done now: what the walk let writers dirty, then the
-    // journal to its home locations, so that FIFREEZE finds little to do.
-    if (options.before_freeze)
-        options.before_freeze();
-    const auto t_sync0 = std::chrono::steady_clock::now();
-    if (syncfs(root_fd) != 0)
-        return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
-    const auto t_ckpt0 = std::chrono::steady_clock::now();
-    if (options.checkpoint)
-        report.checkpoint = E4I_TRY(checkpoint_journal(root_fd, report.mountpoint));
-    const auto t_ckpt = std::chrono::steady_clock::now();
-    if (report.checkpoint)
-        report.checkpoint_ms = ms_between(t_ckpt0, t_ckpt);
+    InodeTableImage first_image = E4I_TRY(plan_view_inodes(fs, view));
+    FilePlan plan = plan_files(view, first_image);
+    const PredictedDirectories predicted = predict_directories(fs, reader, view, plan, options);
+    E4I_TRY(settle_before_freeze(root_fd, options, report, t));
 
     E4I_TRY(guard.freeze_now());
     report.frozen = true;
     if (open_again)
         fs = E4I_TRY(Filesystem::open(report.device, oo));
-    const auto t_frozen = std::chrono::steady_clock::now();
+    t.frozen = Clock::now();
 
-    // The inodes as the freeze left them on the device: one image for the
-    // view as read, one more for what was read again.
-    std::vector<InodeTableImage> images;
-    auto find = [&images](std::uint64_t ino) {
-        for (const auto& image : images)
-            if (auto raw = image.inode(static_cast<ext2_ino_t>(ino)); !raw.empty())
-                return RawInode{raw, image.byte_offset(static_cast<ext2_ino_t>(ino))};
-        return RawInode{};
-    };
-    auto inos_of = [&find](const std::vector<KernelFile>& files) {
-        std::vector<ext2_ino_t> inos;
-        inos.reserve(files.size());
-        for (const auto& f : files)
-            if (find(f.ino).raw.empty())
-                inos.push_back(static_cast<ext2_ino_t>(f.ino));
-        return inos;
-    };
-    E4I_TRY(read_inode_tables(reader, first_image, predicted.reads));
-    images.push_back(std::move(first_image));
-    const auto t_inodes = std::chrono::steady_clock::now();
-    std::vector<std::size_t> again;
-    for (std::size_t i = 0; i < n_read; ++i)
-        if (!proofs[i].holds(found[i].raw))
-            again.push_back(i);
-    if (!again.empty()) {
-        // More than a few: the walk met writers at work. Still frozen.
-        for (std::size_t i = 0; i < again.size() && i < 10; ++i)
-            report.changed_paths.push_back(view.files[again[i]].path);
-        const Reread r = E4I_TRY(reread_kernel_files(root_fd, dev, view, again, kv));
-        report.counts.changed = r.changed + r.added;
-        report.counts.vanished = r.vanished;
-        images.push_back(E4I_TRY(read_inode_tables(fs, reader, inos_of(view.files))));
-        found.resize(view.files.size());
-        maybe_device.clear();
-        directories.clear();
-        for (std::size_t i = 0; i < view.files.size(); ++i) {
-            found[i] = find(view.files[i].ino);
-            maybe_device.push_back(i);
-            if (view.files[i].type == FileType::directory)
-                directories.push_back(i);
-        }
-    }
-    const auto t_again = std::chrono::steady_clock::now();
-    std::vector<RawDirectory> dirs;
-    auto read_with_tables = predicted.take();
-    std::unordered_map<ext2_ino_t, Bytes> dir_blocks;
-    std::size_t with_tables = 0;
-    if (!options.inline_only)
-        for (const std::size_t i : directories) {
-            const auto ino = static_cast<ext2_ino_t>(view.files[i].ino);
-            if (disk_inline_flag(found[i].raw))
-                continue;
-            const auto p = predicted_raw.find(ino);
-            const auto b = read_with_tables.find(ino);
-            if (p != predicted_raw.end() && b != read_with_tables.end() && same_mapping(p->second, found[i].raw))
-                with_tables += dir_blocks.emplace(ino, std::move(b->second)).second ? 1 : 0;
-            else
-                dirs.push_back({ino, found[i].raw});
-        }
-    for (auto& [ino, blocks] : E4I_TRY(read_directory_blocks(fs, reader, dirs)))
-        dir_blocks.insert_or_assign(ino, std::move(blocks));
-    const auto t_dirs = std::chrono::steady_clock::now();
+    FrozenInodes frozen;
+    E4I_TRY(read_inode_tables(reader, first_image, predicted.blocks.reads));
+    frozen.images.push_back(std::move(first_image));
+    t.inodes = Clock::now();
+    E4I_TRY(reread_unproven(root_fd, dev, kv, fs, reader, view, frozen, plan, report, t));
+    t.again = Clock::now();
+    std::unordered_map<ext2_ino_t, Bytes> dir_blocks =
+        E4I_TRY(frozen_directory_blocks(fs, reader, view, plan, predicted, options, t));
+    t.dirs = Clock::now();
     report.counts.skipped += view.skipped;
     for (auto& w : view.warnings)
         report.warnings.push_back(std::move(w));
@@ -827,30 +924,14 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     // Only files not inline on disk may still need the device; the rest
     // is compared after the thaw from what was captured.
     Checker checker(fs, root_fd, options, report, &dir_blocks);
-    std::vector<char> compared(view.files.size(), 0);
-    for (std::size_t n = 0; n < maybe_device.size(); ++n) {
-        const std::size_t i = maybe_device[n];
-        if ((n & 1023) == 1023 && guard.expired())
-            return unexpected(overran(options, report));
-        if (!disk_inline_flag(found[i].raw) && checker.needs_device(view.files[i], found[i])) {
-            checker.compare(view.files[i], found[i]);
-            compared[i] = 1;
-        }
-    }
-    const auto t_cmp = std::chrono::steady_clock::now();
+    const std::vector<char> compared = E4I_TRY(compare_needing_device(checker, view, plan, guard, options, report));
+    t.cmp = Clock::now();
     E4I_TRY(hold_and_thaw(guard, report, options));
     if (std::getenv("E4I_DEBUG_TIMING"))
-        fmt::print(stderr,
-                   "timing: setup {:.1f} ms, walk before the freeze {:.1f} ms, syncfs {:.1f} ms, checkpoint {:.1f} ms; "
-                   "frozen: FIFREEZE {:.1f} ms, inode tables and {} directories {:.1f} ms, {} read again {:.1f} ms, "
-                   "{} more directories {:.1f} ms, compare {:.1f} ms, FITHAW {:.1f} ms\n",
-                   ms_between(t0, t_walk0), ms_between(t_walk0, t_walk), ms_between(t_sync0, t_ckpt0),
-                   ms_between(t_ckpt0, t_ckpt), report.freeze_ioctl_ms, with_tables,
-                   ms_between(t_frozen, t_inodes), again.size(), ms_between(t_inodes, t_again), dirs.size(),
-                   ms_between(t_again, t_dirs), ms_between(t_dirs, t_cmp), report.thaw_ioctl_ms);
+        print_revalidate_times(report, t);
     for (std::size_t i = 0; i < view.files.size(); ++i)
         if (!compared[i])
-            checker.compare(view.files[i], found[i]);
+            checker.compare(view.files[i], plan.found[i]);
     if (report.counts.changed > 0)
         report.warnings.push_back(fmt::format(
             "{} files were changed or created while being checked and were read again under the freeze",
