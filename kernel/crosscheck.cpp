@@ -623,8 +623,8 @@ struct CtimeProof {
 bool extents_in_inode(std::span<const std::uint8_t> raw) {
     if (raw.size() < od::off_block + 60)
         return false;
-    return (bytes::le32(raw, od::off_flags) & od::fl_extents) && bytes::le16(raw, od::off_block) == 0xf30a &&
-           bytes::le16(raw, od::off_block + 6) == 0;
+    return (bytes::le32(raw, od::off_flags) & od::fl_extents) && bytes::le16(raw, od::off_block) == od::extent_magic &&
+           bytes::le16(raw, od::off_block + od::off_extent_depth) == 0;
 }
 
 // Whether inodes A and B map the same directory blocks: the same i_size,
