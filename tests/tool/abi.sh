@@ -96,7 +96,10 @@ int main(int argc, char** argv) {
     return fs->close() ? 0 : 8;
 }
 EOF
-c++ -std=c++23 -Wall -Wextra -Werror -I"$E4I_SRCDIR/lib" -o "$T/prog" "$T/prog.cpp" \
+# The build's own flags come along: a sanitizer tree's library needs its
+# runtime on the link line.
+# shellcheck disable=SC2086
+c++ -std=c++23 -Wall -Wextra -Werror ${E4I_CXXFLAGS-} ${E4I_LDFLAGS-} -I"$E4I_SRCDIR/lib" -o "$T/prog" "$T/prog.cpp" \
     -L"$E4I_BUILDDIR/lib/.libs" -le4inline -Wl,-rpath,"$E4I_BUILDDIR/lib/.libs" >"$T/cxx.log" 2>&1
 check "a C++ program links against libe4inline.so alone" [ $? = 0 ]
 sed 's/^/# /' "$T/cxx.log" | head -20
