@@ -857,18 +857,65 @@ void print_revalidate_times(const CrosscheckReport& report, const RevalidateTime
 // fenced, and under it only the inode tables (and the blocks of the
 // directories that are not inline), from which the ctimes prove each file
 // unchanged; what they do not prove is read again, still frozen.
+// Without --freeze there is no frozen moment to revalidate against: the
+// method falls back to the walk, and the report still names the method
+// that was asked for.
+Result<CrosscheckReport> revalidate_by_walking(CrosscheckReport report, int root_fd, dev_t dev,
+                                               const DeviceProbe& probe, const std::vector<std::string>& paths,
+                                               const CrosscheckOptions& options, Clock::time_point t0) {
+    CrosscheckOptions walk = options;
+    walk.walk_frozen = true;
+    auto r = check_walking_frozen(std::move(report), root_fd, dev, probe, paths, walk, t0);
+    if (r)
+        r->method = "revalidate";
+    return r;
+}
+
+OpenOptions uncached_options() {
+    OpenOptions oo;
+    oo.direct_io = true;
+    return oo;
+}
+
+// The device through libext2fs, with its block cache off: what it reads
+// under the freeze must not come from what it read before. A libext2fs
+// without the option (before 1.46.2) is opened again once frozen
+// (open_again). Beside it, the O_DIRECT reader for the inode tables.
+struct UncachedDevice {
+    Filesystem fs;
+    DirectReader reader;
+    bool open_again;
+};
+
+Result<UncachedDevice> open_uncached(CrosscheckReport& report, const DeviceProbe& probe,
+                                     const CrosscheckOptions& options) {
+    Filesystem fs = E4I_TRY(Filesystem::open(report.device, uncached_options()));
+    const bool open_again = io_channel_set_options(fs.raw()->io, "cache=off") != 0;
+    E4I_TRY(check_uuid(fs, probe, report));
+    DirectReader reader = E4I_TRY(DirectReader::open(report.device, options.io_uring));
+    report.io_uring = reader.uses_io_uring();
+    return UncachedDevice{std::move(fs), std::move(reader), open_again};
+}
+
+// After the thaw: the files that did not need the device, compared from
+// what was captured under the freeze.
+void compare_after_thaw(Checker& checker, const KernelView& view, const FilePlan& plan,
+                        const std::vector<char>& compared, CrosscheckReport& report) {
+    for (std::size_t i = 0; i < view.files.size(); ++i)
+        if (!compared[i])
+            checker.compare(view.files[i], plan.found[i]);
+    if (report.counts.changed > 0)
+        report.warnings.push_back(fmt::format(
+            "{} files were changed or created while being checked and were read again under the freeze",
+            report.counts.changed));
+}
+
 Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd, dev_t dev, const DeviceProbe& probe,
                                             const std::vector<std::string>& paths, const CrosscheckOptions& options,
                                             Clock::time_point t0) {
     report.method = "revalidate";
-    if (!options.freeze) {
-        CrosscheckOptions walk = options;
-        walk.walk_frozen = true;
-        auto r = check_walking_frozen(std::move(report), root_fd, dev, probe, paths, walk, t0);
-        if (r)
-            r->method = "revalidate";
-        return r;
-    }
+    if (!options.freeze)
+        return revalidate_by_walking(std::move(report), root_fd, dev, probe, paths, options, t0);
     RevalidateTimes t;
     t.t0 = t0;
     // The watchdog is forked before any thread starts.
@@ -878,16 +925,9 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     if (syncfs(root_fd) != 0)
         return unexpected(errno_error(errno, "syncing (syncfs)", report.mountpoint));
 
-    // The device through libext2fs, with its block cache off: what it reads
-    // under the freeze must not come from what it read before. A libext2fs
-    // without the option (before 1.46.2) is opened again once frozen.
-    OpenOptions oo;
-    oo.direct_io = true;
-    Filesystem fs = E4I_TRY(Filesystem::open(report.device, oo));
-    const bool open_again = io_channel_set_options(fs.raw()->io, "cache=off") != 0;
-    E4I_TRY(check_uuid(fs, probe, report));
-    const DirectReader reader = E4I_TRY(DirectReader::open(report.device, options.io_uring));
-    report.io_uring = reader.uses_io_uring();
+    UncachedDevice dev_io = E4I_TRY(open_uncached(report, probe, options));
+    Filesystem& fs = dev_io.fs;
+    const DirectReader& reader = dev_io.reader;
 
     KernelViewOptions kv;
     kv.inline_only = options.inline_only;
@@ -904,8 +944,8 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
 
     E4I_TRY(guard.freeze_now());
     report.frozen = true;
-    if (open_again)
-        fs = E4I_TRY(Filesystem::open(report.device, oo));
+    if (dev_io.open_again)
+        fs = E4I_TRY(Filesystem::open(report.device, uncached_options()));
     t.frozen = Clock::now();
 
     FrozenInodes frozen;
@@ -929,13 +969,7 @@ Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd
     E4I_TRY(hold_and_thaw(guard, report, options));
     if (std::getenv("E4I_DEBUG_TIMING"))
         print_revalidate_times(report, t);
-    for (std::size_t i = 0; i < view.files.size(); ++i)
-        if (!compared[i])
-            checker.compare(view.files[i], plan.found[i]);
-    if (report.counts.changed > 0)
-        report.warnings.push_back(fmt::format(
-            "{} files were changed or created while being checked and were read again under the freeze",
-            report.counts.changed));
+    compare_after_thaw(checker, view, plan, compared, report);
     finish(report, t0);
     return report;
 }

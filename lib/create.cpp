@@ -1,4 +1,5 @@
 #include "e4inline/create.hpp"
+#include "lib/create_steps.hpp"
 
 #include <algorithm>
 #include <cstring>

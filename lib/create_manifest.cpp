@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "e4inline/create.hpp"
+#include "lib/create_steps.hpp"
 #include "lib/source.hpp"
 
 namespace e4inline {

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "e4inline/create.hpp"
+#include "lib/create_steps.hpp"
 #include "lib/inline_dir.hpp"
 #include "lib/ondisk.hpp"
 #include "lib/e4inlineP.hpp"

@@ -13,6 +13,7 @@
 #include <ext2fs/ext2_ext_attr.h>
 
 #include "e4inline/create.hpp"
+#include "lib/create_steps.hpp"
 #include "e4inline/layout.hpp"
 #include "lib/ondisk.hpp"
 #include "lib/e4inlineP.hpp"

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -48,33 +47,10 @@ struct CreateOutcome {
 // system.data, i_extra_isize as libext2fs writes it), computed by our parser.
 E4I_EXPORT std::size_t fresh_inode_capacity(const Filesystem& fs);
 
-// Raw inode bytes of a new inode, inode_size() long, with the fields every
-// inode this library creates shares (i_extra_isize included).
-E4I_EXPORT std::vector<std::uint8_t> fresh_inode(const Filesystem& fs, std::uint16_t mode, const NodeAttrs& attrs,
-                                                 std::uint16_t links);
-
-// Write a new regular file's inode INO (already allocated) with DATA, inline
-// or, when inline_data is false, in extents. Free blocks are checked first.
-E4I_EXPORT Result<void> write_new_file(Filesystem& fs, std::uint32_t ino, std::uint16_t perm, const NodeAttrs& attrs,
-                                       std::span<const std::uint8_t> data, bool inline_data, const std::string& path);
-
 // Create REQ.path. With dry_run nothing is written; the outcome says what would be.
 E4I_EXPORT Result<CreateOutcome> create_node(Filesystem& fs, const CreateRequest& req, bool dry_run = false);
 
-// Link INO into directory DIR under NAME, making room as the kernel does: an
-// inline directory first grows into system.data up to its capacity
-// (ext4_try_add_inline_entry/ext4_update_inline_dir), then becomes a block
-// directory; a block directory gets a new block.
-E4I_EXPORT Result<void> add_dir_entry(Filesystem& fs, std::uint32_t dir, const std::string& name, std::uint32_t ino,
-                                      int ext2_file_type);
-
-// Make room for one more entry in DIR (see add_dir_entry).
-E4I_EXPORT Result<void> make_room_in_dir(Filesystem& fs, std::uint32_t dir);
-
 // Look up an absolute path component by component; 0 when a component is missing.
 E4I_EXPORT Result<std::uint32_t> lookup_path(const Filesystem& fs, const std::string& path);
-
-// Split "/a/b/c" into {"a", "b", "c"}; empty components and "." are dropped.
-E4I_EXPORT std::vector<std::string> path_components(const std::string& path);
 
 }  // namespace e4inline

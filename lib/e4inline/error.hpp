@@ -20,7 +20,7 @@ namespace e4inline {
 enum class ExitCode : int {
     ok = 0,
     not_applicable = 1,  // the target is not what was asked for (e.g. not inline)
-    findings = 4,        // verify: inline-data problems found
+    findings = 4,        // differences found: verify (as e2fsck), crosscheck, stress
     operational = 8,     // cannot open, corrupt, I/O
     usage = 16,
 };

@@ -9,6 +9,7 @@
 
 #include "e4inline/convert.hpp"
 #include "e4inline/create.hpp"
+#include "lib/create_steps.hpp"
 #include "e4inline/filesystem.hpp"
 #include "lib/inline_dir.hpp"
 #include "e4inline/layout.hpp"
