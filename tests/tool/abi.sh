@@ -36,6 +36,21 @@ sed -n 's/^T \(e4i_[a-z_]*\)@@E4INLINE_0$/\1/p' "$T/raw" | sort -u >"$T/exported
 check "every e4i_* function of e4inline.h is exported, and no other e4i_*" cmp -s "$T/declared" "$T/exported"
 diff "$T/declared" "$T/exported" | sed 's/^/# /'
 
+# Every free function the C++ headers declare with E4I_EXPORT, exported: the
+# export list names them by hand, and a new one left out of it would link
+# nowhere but inside the tree.
+sed 's/^[A-Za-z] //' "$T/syms" >"$T/demangled"
+for h in "$E4I_SRCDIR"/lib/e4inline/*.hpp; do
+    sed -n 's/^E4I_EXPORT .*[ *&]\([a-z_][a-z_0-9]*\)(.*/\1/p' "$h"
+done | sort -u >"$T/cxx-declared"
+: >"$T/cxx-missing"
+for f in $(cat "$T/cxx-declared"); do
+    grep -q "^e4inline::$f[[(]" "$T/demangled" || echo "$f" >>"$T/cxx-missing"
+done
+diag "the C++ headers declare $(wc -l <"$T/cxx-declared") exported free functions"
+check "every E4I_EXPORT function of lib/e4inline/*.hpp is exported" [ ! -s "$T/cxx-missing" -a -s "$T/cxx-declared" ]
+sed 's/^/# missing: /' "$T/cxx-missing"
+
 # ------------------------------------------------------------ SONAME
 soname=$(objdump -p "$so" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 check "the SONAME is libe4inline.so.0 (it is $soname)" [ "$soname" = libe4inline.so.0 ]
