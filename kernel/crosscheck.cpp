@@ -619,14 +619,6 @@ struct CtimeProof {
     }
 };
 
-// Whether the extent tree of RAW is held in the inode itself (depth 0).
-bool extents_in_inode(std::span<const std::uint8_t> raw) {
-    if (raw.size() < od::off_block + 60)
-        return false;
-    return (bytes::le32(raw, od::off_flags) & od::fl_extents) && bytes::le16(raw, od::off_block) == od::extent_magic &&
-           bytes::le16(raw, od::off_block + od::off_extent_depth) == 0;
-}
-
 // Whether inodes A and B map the same directory blocks: the same i_size,
 // flags and i_block (where a depth-0 tree of extents lives).
 bool same_mapping(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
@@ -712,7 +704,7 @@ PredictedDirectories predict_directories(const Filesystem& fs, const DirectReade
     for (const std::size_t i : plan.directories) {
         const auto ino = static_cast<ext2_ino_t>(view.files[i].ino);
         const auto raw = p.image->inode(ino);
-        if (!raw.empty() && !disk_inline_flag(raw) && extents_in_inode(raw))
+        if (!raw.empty() && !disk_inline_flag(raw) && extent_tree_in_inode(raw))
             now.push_back({ino, raw});
     }
     if (auto blocks = plan_directory_blocks(fs, now)) {
@@ -853,10 +845,6 @@ void print_revalidate_times(const CrosscheckReport& report, const RevalidateTime
                ms_between(t.dirs, t.cmp), report.thaw_ioctl_ms);
 }
 
-// The default way: the kernel's view read before the freeze with writers
-// fenced, and under it only the inode tables (and the blocks of the
-// directories that are not inline), from which the ctimes prove each file
-// unchanged; what they do not prove is read again, still frozen.
 // Without --freeze there is no frozen moment to revalidate against: the
 // method falls back to the walk, and the report still names the method
 // that was asked for.
@@ -910,6 +898,10 @@ void compare_after_thaw(Checker& checker, const KernelView& view, const FilePlan
             report.counts.changed));
 }
 
+// The default way: the kernel's view read before the freeze with writers
+// fenced, and under it only the inode tables (and the blocks of the
+// directories that are not inline), from which the ctimes prove each file
+// unchanged; what they do not prove is read again, still frozen.
 Result<CrosscheckReport> check_revalidating(CrosscheckReport report, int root_fd, dev_t dev, const DeviceProbe& probe,
                                             const std::vector<std::string>& paths, const CrosscheckOptions& options,
                                             Clock::time_point t0) {

@@ -113,6 +113,17 @@ constexpr bool is_fast_symlink(std::uint16_t mode, std::uint32_t flags, std::uin
     return !xattr_block_sectors || i_blocks == *xattr_block_sectors;
 }
 
+// Whether the extent tree of the raw inode RAW is held whole in i_block
+// (EXT4_EXTENTS_FL, the header's magic, depth 0): its leaves are the
+// inode's only mapping, no index block is read to find its blocks.
+constexpr bool extent_tree_in_inode(std::span<const std::uint8_t> raw) {
+    if (raw.size() < ondisk::off_block + ondisk::i_block_size)
+        return false;
+    return (bytes::le32(raw, ondisk::off_flags) & ondisk::fl_extents) &&
+           bytes::le16(raw, ondisk::off_block) == ondisk::extent_magic &&
+           bytes::le16(raw, ondisk::off_block + ondisk::off_extent_depth) == 0;
+}
+
 // The i_extra_isize of a new inode: the kernel's rule (ext4_clamp_want_extra_isize,
 // used by __ext4_new_inode), 32 (the fields of struct ext4_inode past 128) or
 // more where the superblock asks for more with the extra_isize feature

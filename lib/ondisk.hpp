@@ -30,13 +30,14 @@ inline constexpr std::size_t off_extra_isize = 128;
 // EXT4_MIN_INLINE_DATA_SIZE: the bytes of i_block used for data.
 inline constexpr std::size_t i_block_size = 60;
 
-// Inode flags
-inline constexpr std::uint32_t fl_index = 0x00001000;      // EXT4_INDEX_FL (htree)
-inline constexpr std::uint32_t fl_extents = 0x00080000;    // EXT4_EXTENTS_FL
 // The header of a tree of extents (struct ext4_extent_header) at the start
 // of i_block: its magic, and where its depth is.
 inline constexpr std::uint16_t extent_magic = 0xf30a;
 inline constexpr std::size_t off_extent_depth = 6;
+
+// Inode flags
+inline constexpr std::uint32_t fl_index = 0x00001000;      // EXT4_INDEX_FL (htree)
+inline constexpr std::uint32_t fl_extents = 0x00080000;    // EXT4_EXTENTS_FL
 inline constexpr std::uint32_t fl_verity = 0x00100000;     // EXT4_VERITY_FL
 inline constexpr std::uint32_t fl_encrypt = 0x00000800;    // EXT4_ENCRYPT_FL
 inline constexpr std::uint32_t fl_dax = 0x02000000;        // EXT4_DAX_FL
